@@ -1,0 +1,26 @@
+/* synthetic.h - generated matrices: the paper's truncated normal with outliers (the default data
+ * set) and plain Gaussians for the theorem and the property tests. Same seed, same bytes. */
+#ifndef QB_SYNTHETIC_H
+#define QB_SYNTHETIC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "matrix.h"
+
+typedef struct {
+    double mean, sd, lo, hi;    /* normal(mean, sd) truncated to [lo, hi] */
+    double outlier_rate;        /* each element independently, with this probability, ... */
+    double outlier_abs;         /* ... is replaced by a uniform value in [-abs, abs] */
+} synthetic_spec;
+
+/* mean 0.5, sd 0.16 on [0, 1]; one element in 10,000 an outlier in [-100, 100] (paper §5.1). */
+synthetic_spec synthetic_paper(void);
+
+int synthetic_generate(matrix *out, size_t n, size_t d, const synthetic_spec *spec, uint64_t seed,
+                       qb_error *err);
+/* N(mu, sigma^2), no truncation, no outliers. */
+int synthetic_gaussian(matrix *out, size_t n, size_t d, double mu, double sigma, uint64_t seed,
+                       qb_error *err);
+
+#endif

@@ -1,0 +1,193 @@
+/* budget.c - memory accounting for every method and the budget solver. */
+#include "budget.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "bits.h"
+#include "quantizer.h"
+
+const char *accounting_name(accounting_mode mode) {
+    return mode == ACCOUNTING_FREE_IMAP ? "free-imap" : "full";
+}
+
+int accounting_parse(const char *name, accounting_mode *out) {
+    if (!strcmp(name, "full"))
+        *out = ACCOUNTING_FULL;
+    else if (!strcmp(name, "free-imap"))
+        *out = ACCOUNTING_FREE_IMAP;
+    else
+        return -1;
+    return 0;
+}
+
+uint64_t storage_total(const storage_bits *s) {
+    return s->codes + s->codebooks + s->indicator_maps + s->rotation + s->coarse + s->scales;
+}
+
+uint64_t storage_charged(const storage_bits *s, accounting_mode mode) {
+    uint64_t t = storage_total(s);
+    return mode == ACCOUNTING_FREE_IMAP ? t - s->indicator_maps : t;
+}
+
+void storage_add(storage_bits *into, const storage_bits *s) {
+    into->codes += s->codes;
+    into->codebooks += s->codebooks;
+    into->indicator_maps += s->indicator_maps;
+    into->rotation += s->rotation;
+    into->coarse += s->coarse;
+    into->scales += s->scales;
+}
+
+uint64_t budget_original_bits(size_t n, size_t d, unsigned source_bits) {
+    return (uint64_t)n * d * source_bits;
+}
+
+uint64_t budget_for_ratio(uint64_t original_bits, double ratio) {
+    return (uint64_t)floor((double)original_bits / ratio);
+}
+
+storage_bits budget_pq(size_t n, size_t d, size_t m, uint64_t k, unsigned entry_bits) {
+    storage_bits s = {0};
+    s.codes = (uint64_t)n * m * bits_for_count(k);
+    s.codebooks = k * (uint64_t)d * entry_bits; /* m codebooks of k entries of d/m floats */
+    if (entry_bits < FLOAT_BITS)
+        s.scales = 2 * FLOAT_BITS;
+    return s;
+}
+
+storage_bits budget_rtn(size_t n, size_t d, unsigned b, size_t group) {
+    storage_bits s = {0};
+    s.codes = (uint64_t)n * d * b;
+    uint64_t groups = group == 0 ? 1 : (uint64_t)n * (d / group);
+    s.scales = groups * 2 * FLOAT_BITS;
+    return s;
+}
+
+uint64_t budget_indicator_bits(size_t n, size_t d, unsigned levels) {
+    return (uint64_t)n * levels * (d / 2);
+}
+
+uint64_t budget_largest_k(budget_storage_fn f, const void *ctx, uint64_t k_max, uint64_t budget,
+                          accounting_mode mode) {
+    if (k_max == 0)
+        return 0;
+    storage_bits s = f(1, ctx);
+    if (storage_charged(&s, mode) > budget)
+        return 0;
+    uint64_t lo = 1, hi = k_max; /* invariant: lo fits */
+    while (lo < hi) {
+        uint64_t mid = lo + (hi - lo + 1) / 2;
+        s = f(mid, ctx);
+        if (storage_charged(&s, mode) <= budget)
+            lo = mid;
+        else
+            hi = mid - 1;
+    }
+    return lo;
+}
+
+typedef struct {
+    size_t n, d, m;
+    unsigned entry_bits;
+} pq_ctx;
+
+static storage_bits pq_of_k(uint64_t k, const void *ctx) {
+    const pq_ctx *c = ctx;
+    return budget_pq(c->n, c->d, c->m, k, c->entry_bits);
+}
+
+static size_t rtn_group_of(const quant_params *p, size_t d) {
+    switch (p->rtn_granularity) {
+    case RTN_PER_ROW:
+        return d;
+    case RTN_PER_GROUP:
+        return p->rtn_group;
+    default:
+        return 0;
+    }
+}
+
+/* Largest k the code width allows and k-means can train (k <= n). */
+static uint64_t k_limit(size_t n) {
+    uint64_t cap = 1ULL << BITS_MAX_WIDTH;
+    return n < cap ? n : cap;
+}
+
+static int check_vq_shape(const quant_params *p, size_t d, qb_error *err) {
+    if (p->subspaces == 0)
+        return qb_fail(err, "--subspaces must be at least 1");
+    if (p->codebook_bits < 1 || p->codebook_bits > 32)
+        return qb_fail(err, "codebook bits must be in 1..32 (got %u)", p->codebook_bits);
+    return matrix_check_divides(d, p->subspaces, "subspaces m", err);
+}
+
+static int infeasible(const quant_params *p, uint64_t budget, uint64_t smallest, qb_error *err) {
+    return qb_fail(err,
+                   "infeasible budget: %s at ratio %g allows %llu bits but the smallest setting "
+                   "needs %llu",
+                   p->method, p->ratio, (unsigned long long)budget, (unsigned long long)smallest);
+}
+
+int budget_solve(quant_params *p, size_t n, size_t d, qb_error *err) {
+    uint64_t budget = 0;
+    if (p->ratio > 0)
+        budget = budget_for_ratio(budget_original_bits(n, d, p->source_bits), p->ratio);
+    if (!strcmp(p->method, "rtn")) {
+        size_t g = rtn_group_of(p, d);
+        if (p->rtn_granularity == RTN_PER_GROUP && (g == 0 || d % g != 0))
+            return qb_fail(err, "RTN group size %zu does not divide the %zu columns", g, d);
+        if (p->rtn_bits) {
+            if (p->rtn_bits > BITS_MAX_WIDTH)
+                return qb_fail(err, "RTN bits must be in 1..%d", BITS_MAX_WIDTH);
+            return QB_OK;
+        }
+        if (p->ratio <= 0)
+            return qb_fail(err, "RTN needs --bits or --ratio");
+        for (unsigned b = BITS_MAX_WIDTH; b >= 1; b--) {
+            storage_bits s = budget_rtn(n, d, b, g);
+            if (storage_charged(&s, p->accounting) <= budget) {
+                p->rtn_bits = b;
+                return QB_OK;
+            }
+        }
+        storage_bits s = budget_rtn(n, d, 1, g);
+        return infeasible(p, budget, storage_total(&s), err);
+    }
+    if (!strcmp(p->method, "pq")) {
+        int s = check_vq_shape(p, d, err);
+        if (s)
+            return s;
+        if (p->ks) {
+            if (p->ks > n)
+                return qb_fail(err, "k_s = %llu exceeds the %zu rows", (unsigned long long)p->ks,
+                               n);
+            if (p->ks > (1ULL << BITS_MAX_WIDTH))
+                return qb_fail(err, "k_s = %llu exceeds 2^%d", (unsigned long long)p->ks,
+                               BITS_MAX_WIDTH);
+            return QB_OK;
+        }
+        if (p->ratio <= 0)
+            return qb_fail(err, "PQ needs --ks or --ratio");
+        pq_ctx c = {n, d, p->subspaces, FLOAT_BITS};
+        p->ks = budget_largest_k(pq_of_k, &c, k_limit(n), budget, p->accounting);
+        if (!p->ks) {
+            storage_bits sb = pq_of_k(1, &c);
+            return infeasible(p, budget, storage_total(&sb), err);
+        }
+        return QB_OK;
+    }
+    return qb_fail(err, "no budget rule for method '%s'", p->method);
+}
+
+int budget_storage(const quant_params *p, size_t n, size_t d, storage_bits *out, qb_error *err) {
+    if (!strcmp(p->method, "rtn")) {
+        *out = budget_rtn(n, d, p->rtn_bits, rtn_group_of(p, d));
+        return QB_OK;
+    }
+    if (!strcmp(p->method, "pq")) {
+        *out = budget_pq(n, d, p->subspaces, p->ks, FLOAT_BITS);
+        return QB_OK;
+    }
+    return qb_fail(err, "no budget rule for method '%s'", p->method);
+}

@@ -1,0 +1,89 @@
+/* cell.c - runs one quantizer on one matrix and measures it. */
+#include "cell.h"
+
+#include <string.h>
+
+int cell_run(const quant_params *p_in, const matrix *x, cell_result *r, matrix *recon,
+             qb_error *err) {
+    memset(r, 0, sizeof *r);
+    quant_params p = *p_in;
+    const quantizer_ops *q = quantizer_find(p.method);
+    if (!q)
+        return qb_fail(err, "unknown method '%s' (known: %s)", p.method, quantizer_names());
+    int s = budget_solve(&p, x->rows, x->cols, err);
+    if (s)
+        return s;
+    storage_bits predicted;
+    s = budget_storage(&p, x->rows, x->cols, &predicted, err);
+    if (s)
+        return s;
+
+    void *st = NULL;
+    matrix out = {0};
+    s = q->create(&p, x->rows, x->cols, &st, err);
+    if (s)
+        return s;
+    s = matrix_alloc(&out, x->rows, x->cols, err);
+    if (s)
+        goto done;
+    double t0 = metrics_now();
+    s = q->fit(st, x, err);
+    if (!s)
+        s = q->encode(st, x, err);
+    double t1 = metrics_now();
+    if (s)
+        goto done;
+    s = q->decode(st, &out, err);
+    double t2 = metrics_now();
+    if (s)
+        goto done;
+
+    r->params = p;
+    r->n = x->rows;
+    r->d = x->cols;
+    q->storage(st, &r->bits);
+    if (memcmp(&r->bits, &predicted, sizeof predicted) != 0) {
+        s = qb_internal(err, "%s stored %llu bits but the budget predicted %llu", p.method,
+                        (unsigned long long)storage_total(&r->bits),
+                        (unsigned long long)storage_total(&predicted));
+        goto done;
+    }
+    r->original_bits = budget_original_bits(x->rows, x->cols, p.source_bits);
+    r->charged_bits = storage_charged(&r->bits, p.accounting);
+    r->ratio = r->charged_bits ? (double)r->original_bits / (double)r->charged_bits : 0;
+    r->error = metrics_compare(x, &out);
+    r->seconds_quantize = t1 - t0;
+    r->seconds_dequantize = t2 - t1;
+    if (recon) {
+        *recon = out;
+        out = (matrix){0};
+    }
+done:
+    matrix_free(&out);
+    q->destroy(st);
+    return s;
+}
+
+void cell_result_json(FILE *f, const cell_result *r) {
+    const quant_params *p = &r->params;
+    const storage_bits *b = &r->bits;
+    int rtn = !strcmp(p->method, "rtn");
+    fprintf(f,
+            "{\"method\":\"%s\",\"n\":%zu,\"d\":%zu,\"subspaces\":%zu,\"ks\":%llu,\"rtn_bits\":%u,"
+            "\"iterations\":%u,\"accounting\":\"%s\",\"seed\":%llu,\"kmeans_init\":\"%s\","
+            "\"kmeans_iters\":%d,\"source_bits\":%u,"
+            "\"bits\":{\"codes\":%llu,\"codebooks\":%llu,\"indicator_maps\":%llu,\"rotation\":%llu,"
+            "\"coarse\":%llu,\"scales\":%llu,\"total\":%llu,\"charged\":%llu},"
+            "\"original_bits\":%llu,\"target_ratio\":%.17g,\"ratio\":%.17g,"
+            "\"mse\":%.17g,\"mae\":%.17g,\"mre\":%.17g,\"mre_excluded\":%zu,"
+            "\"seconds_quantize\":%.6f,\"seconds_dequantize\":%.6f}\n",
+            p->method, r->n, r->d, rtn ? 0 : p->subspaces, rtn ? 0ULL : (unsigned long long)p->ks,
+            rtn ? p->rtn_bits : 0, p->iterations, accounting_name(p->accounting),
+            (unsigned long long)p->seed, kmeans_init_name(p->kmeans.init), p->kmeans.iters,
+            p->source_bits, (unsigned long long)b->codes, (unsigned long long)b->codebooks,
+            (unsigned long long)b->indicator_maps, (unsigned long long)b->rotation,
+            (unsigned long long)b->coarse, (unsigned long long)b->scales,
+            (unsigned long long)storage_total(b), (unsigned long long)r->charged_bits,
+            (unsigned long long)r->original_bits, p->ratio, r->ratio, r->error.mse, r->error.mae,
+            r->error.mre, r->error.mre_excluded, r->seconds_quantize, r->seconds_dequantize);
+}

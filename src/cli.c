@@ -1,0 +1,76 @@
+/* cli.c - option parsing shared by the subcommands. */
+#include "cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+int cli_u64(const char *opt, const char *val, uint64_t *out, qb_error *err) {
+    char *end;
+    errno = 0;
+    if (!val || !*val || *val == '-')
+        return qb_fail(err, "%s needs a non-negative integer (got '%s')", opt, val ? val : "");
+    unsigned long long v = strtoull(val, &end, 10);
+    if (errno || *end)
+        return qb_fail(err, "%s needs a non-negative integer (got '%s')", opt, val);
+    *out = v;
+    return QB_OK;
+}
+
+int cli_size(const char *opt, const char *val, size_t *out, qb_error *err) {
+    uint64_t v = 0;
+    int s = cli_u64(opt, val, &v, err);
+    if (!s)
+        *out = (size_t)v;
+    return s;
+}
+
+int cli_double(const char *opt, const char *val, double *out, qb_error *err) {
+    char *end;
+    errno = 0;
+    double v = val ? strtod(val, &end) : 0;
+    if (!val || !*val || errno || *end)
+        return qb_fail(err, "%s needs a number (got '%s')", opt, val ? val : "");
+    *out = v;
+    return QB_OK;
+}
+
+int cli_shape(const char *opt, const char *val, size_t *n, size_t *d, qb_error *err) {
+    char buf[64];
+    snprintf(buf, sizeof buf, "%s", val);
+    char *comma = strchr(buf, ',');
+    if (!comma)
+        return qb_fail(err, "%s needs N,D (got '%s')", opt, val);
+    *comma = 0;
+    int s = cli_size(opt, buf, n, err);
+    if (!s)
+        s = cli_size(opt, comma + 1, d, err);
+    if (!s && (*n == 0 || *d == 0))
+        s = qb_fail(err, "%s needs positive N and D (got '%s')", opt, val);
+    return s;
+}
+
+int cli_threads(const char *val, qb_error *err) {
+    size_t t;
+    int s = cli_size("--threads", val, &t, err);
+    if (s)
+        return s;
+    if (t < 1 || t > 1024)
+        return qb_fail(err, "--threads must be in 1..1024");
+#ifdef _OPENMP
+    omp_set_num_threads((int)t);
+#endif
+    return QB_OK;
+}
+
+int cli_bad_option(const char *cmd, int argc, char **argv, qb_error *err) {
+    const char *arg = optind - 1 < argc && optind >= 1 ? argv[optind - 1] : "?";
+    return qb_fail(err, "%s: unknown or incomplete option '%s' (see qetbench %s --help)", cmd, arg,
+                   cmd);
+}

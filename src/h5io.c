@@ -1,0 +1,268 @@
+/* h5io.c - HDF5 reading and atomic writing of matrices. */
+#include "h5io.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* HDF5 prints its own error stack by default; we report one line instead. */
+static void quiet(void) { H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
+
+static void split_spec(const char *spec, char *file, size_t flen, char *path, size_t plen) {
+    const char *colon = strstr(spec, ":/");
+    if (colon) {
+        size_t len = (size_t)(colon - spec);
+        if (len >= flen)
+            len = flen - 1;
+        memcpy(file, spec, len);
+        file[len] = 0;
+        snprintf(path, plen, "%s", colon + 1);
+    } else {
+        snprintf(file, flen, "%s", spec);
+        snprintf(path, plen, "%s", H5_DEFAULT_DATASET);
+    }
+}
+
+static int open_for_reading(const char *file, hid_t *fid, qb_error *err) {
+    quiet();
+    FILE *f = fopen(file, "rb");
+    if (!f)
+        return qb_fail(err, "cannot open '%s': %s", file, strerror(errno));
+    fclose(f);
+    if (H5Fis_hdf5(file) <= 0)
+        return qb_fail(err, "'%s' is not an HDF5 file", file);
+    *fid = H5Fopen(file, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (*fid < 0)
+        return qb_fail(err, "cannot open HDF5 file '%s'", file);
+    return QB_OK;
+}
+
+static unsigned type_bits(hid_t dtype) { return (unsigned)(H5Tget_size(dtype) * 8); }
+
+static int read_uint_attr(hid_t obj, const char *name, unsigned *out) {
+    if (H5Aexists(obj, name) <= 0)
+        return -1;
+    hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
+    if (a < 0)
+        return -1;
+    unsigned v = 0;
+    herr_t r = H5Aread(a, H5T_NATIVE_UINT, &v);
+    H5Aclose(a);
+    if (r < 0)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+int h5_read_matrix(const char *spec, matrix *out, unsigned *source_bits, qb_error *err) {
+    char file[4096], path[1024];
+    split_spec(spec, file, sizeof file, path, sizeof path);
+    *out = (matrix){0};
+    hid_t fid;
+    int s = open_for_reading(file, &fid, err);
+    if (s)
+        return s;
+    hid_t ds = -1, space = -1, dtype = -1;
+    if (H5Lexists(fid, path, H5P_DEFAULT) <= 0 || (ds = H5Dopen2(fid, path, H5P_DEFAULT)) < 0) {
+        s = qb_fail(err, "'%s' has no dataset '%s'", file, path);
+        goto done;
+    }
+    space = H5Dget_space(ds);
+    dtype = H5Dget_type(ds);
+    int rank = H5Sget_simple_extent_ndims(space);
+    if (rank != 2) {
+        s = qb_fail(err, "'%s:%s' has rank %d; a matrix needs rank 2", file, path, rank);
+        goto done;
+    }
+    H5T_class_t cls = H5Tget_class(dtype);
+    if (cls != H5T_FLOAT && cls != H5T_INTEGER) {
+        s = qb_fail(err, "'%s:%s' is not numeric", file, path);
+        goto done;
+    }
+    hsize_t dims[2];
+    H5Sget_simple_extent_dims(space, dims, NULL);
+    s = matrix_alloc(out, (size_t)dims[0], (size_t)dims[1], err);
+    if (s)
+        goto done;
+    if (H5Dread(ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, out->data) < 0) {
+        s = qb_fail(err, "cannot read '%s:%s' as float32", file, path);
+        goto done;
+    }
+    char what[5200];
+    snprintf(what, sizeof what, "'%s:%s'", file, path);
+    s = matrix_check_finite(out, what, err);
+    if (source_bits && read_uint_attr(ds, "source_bits", source_bits) != 0)
+        *source_bits = cls == H5T_FLOAT ? type_bits(dtype) : 32;
+done:
+    if (dtype >= 0)
+        H5Tclose(dtype);
+    if (space >= 0)
+        H5Sclose(space);
+    if (ds >= 0)
+        H5Dclose(ds);
+    H5Fclose(fid);
+    if (s)
+        matrix_free(out);
+    return s;
+}
+
+int h5_read_string_attr(const char *file, const char *dataset, const char *name, char *buf,
+                        size_t len, qb_error *err) {
+    buf[0] = 0;
+    hid_t fid;
+    int s = open_for_reading(file, &fid, err);
+    if (s)
+        return s;
+    hid_t obj = H5Oopen(fid, dataset, H5P_DEFAULT);
+    if (obj < 0) {
+        H5Fclose(fid);
+        return qb_fail(err, "'%s' has no object '%s'", file, dataset);
+    }
+    if (H5Aexists(obj, name) > 0) {
+        hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
+        hid_t t = H5Aget_type(a);
+        hid_t mt = H5Tcopy(H5T_C_S1);
+        if (H5Tis_variable_str(t) > 0) {
+            char *v = NULL;
+            H5Tset_size(mt, H5T_VARIABLE);
+            if (H5Aread(a, mt, &v) >= 0 && v) {
+                snprintf(buf, len, "%s", v);
+                H5free_memory(v);
+            }
+        } else {
+            size_t sz = H5Tget_size(t);
+            char *v = calloc(sz + 1, 1);
+            H5Tset_size(mt, sz + 1);
+            if (v && H5Aread(a, mt, v) >= 0)
+                snprintf(buf, len, "%s", v);
+            free(v);
+        }
+        H5Tclose(mt);
+        H5Tclose(t);
+        H5Aclose(a);
+    }
+    H5Oclose(obj);
+    H5Fclose(fid);
+    return QB_OK;
+}
+
+int h5_writer_open(h5_writer *w, const char *path, qb_error *err) {
+    quiet();
+    if (snprintf(w->final_path, sizeof w->final_path, "%s", path) >= (int)sizeof w->final_path ||
+        snprintf(w->tmp_path, sizeof w->tmp_path, "%s.tmp-%ld", path, (long)getpid()) >=
+            (int)sizeof w->tmp_path)
+        return qb_fail(err, "path too long: '%s'", path);
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    H5Pset_libver_bounds(fapl, H5F_LIBVER_EARLIEST, H5F_LIBVER_LATEST);
+    w->file = H5Fcreate(w->tmp_path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+    H5Pclose(fapl);
+    if (w->file < 0)
+        return qb_fail(err, "cannot create '%s' (is the folder there and writable?)", w->tmp_path);
+    return QB_OK;
+}
+
+static int put_string_attr(hid_t obj, const char *name, const char *value) {
+    hid_t t = H5Tcopy(H5T_C_S1);
+    H5Tset_size(t, strlen(value) + 1);
+    H5Tset_strpad(t, H5T_STR_NULLTERM);
+    hid_t sp = H5Screate(H5S_SCALAR);
+    if (H5Aexists(obj, name) > 0)
+        H5Adelete(obj, name);
+    hid_t a = H5Acreate2(obj, name, t, sp, H5P_DEFAULT, H5P_DEFAULT);
+    herr_t r = a >= 0 ? H5Awrite(a, t, value) : -1;
+    if (a >= 0)
+        H5Aclose(a);
+    H5Sclose(sp);
+    H5Tclose(t);
+    return r < 0 ? -1 : 0;
+}
+
+int h5_writer_put(h5_writer *w, const char *dataset, const matrix *m, const h5_attrs *attrs,
+                  qb_error *err) {
+    hsize_t dims[2] = {m->rows, m->cols};
+    hid_t sp = H5Screate_simple(2, dims, NULL);
+    hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
+    H5Pset_create_intermediate_group(lcpl, 1);
+    hid_t ds = H5Dcreate2(w->file, dataset, H5T_IEEE_F32LE, sp, lcpl, H5P_DEFAULT, H5P_DEFAULT);
+    H5Pclose(lcpl);
+    H5Sclose(sp);
+    if (ds < 0)
+        return qb_fail(err, "cannot create dataset '%s' in '%s'", dataset, w->final_path);
+    int bad = H5Dwrite(ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, m->data) < 0;
+    if (!bad && attrs) {
+        if (attrs->source)
+            bad |= put_string_attr(ds, "source", attrs->source);
+        if (attrs->license)
+            bad |= put_string_attr(ds, "license", attrs->license);
+        if (attrs->description)
+            bad |= put_string_attr(ds, "description", attrs->description);
+        if (attrs->source_bits) {
+            hid_t asp = H5Screate(H5S_SCALAR);
+            hid_t a = H5Acreate2(ds, "source_bits", H5T_STD_U32LE, asp, H5P_DEFAULT, H5P_DEFAULT);
+            bad |= a < 0 || H5Awrite(a, H5T_NATIVE_UINT, &attrs->source_bits) < 0;
+            if (a >= 0)
+                H5Aclose(a);
+            H5Sclose(asp);
+        }
+    }
+    H5Dclose(ds);
+    return bad ? qb_internal(err, "writing '%s' to '%s' failed", dataset, w->final_path) : QB_OK;
+}
+
+int h5_writer_string_attr(h5_writer *w, const char *object, const char *name, const char *value,
+                          qb_error *err) {
+    hid_t obj = H5Oopen(w->file, object, H5P_DEFAULT);
+    if (obj < 0)
+        return qb_fail(err, "no object '%s' in '%s'", object, w->final_path);
+    int bad = put_string_attr(obj, name, value);
+    H5Oclose(obj);
+    return bad ? qb_internal(err, "cannot write attribute '%s'", name) : QB_OK;
+}
+
+int h5_writer_commit(h5_writer *w, qb_error *err) {
+    if (H5Fclose(w->file) < 0) {
+        unlink(w->tmp_path);
+        return qb_internal(err, "cannot finish '%s'", w->tmp_path);
+    }
+    int fd = open(w->tmp_path, O_RDONLY);
+    if (fd >= 0) {
+        fsync(fd);
+        close(fd);
+    }
+    if (rename(w->tmp_path, w->final_path) != 0) {
+        int e = errno;
+        unlink(w->tmp_path);
+        return qb_fail(err, "cannot write '%s': %s", w->final_path, strerror(e));
+    }
+    return QB_OK;
+}
+
+void h5_writer_abort(h5_writer *w) {
+    H5Fclose(w->file);
+    unlink(w->tmp_path);
+}
+
+int h5_write_matrix(const char *path, const char *dataset, const matrix *m, const h5_attrs *attrs,
+                    qb_error *err) {
+    h5_writer w;
+    int s = h5_writer_open(&w, path, err);
+    if (s)
+        return s;
+    s = h5_writer_put(&w, dataset, m, attrs, err);
+    if (s) {
+        h5_writer_abort(&w);
+        return s;
+    }
+    return h5_writer_commit(&w, err);
+}
+
+const char *h5_version(void) {
+    static char v[32];
+    unsigned maj, min, rel;
+    H5get_libversion(&maj, &min, &rel);
+    snprintf(v, sizeof v, "%u.%u.%u", maj, min, rel);
+    return v;
+}

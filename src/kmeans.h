@@ -1,0 +1,40 @@
+/* kmeans.h - k-means for the vector quantizers: k-means++ or random init, Lloyd iterations,
+ * BLAS nearest-centroid search, empty clusters repaired by splitting the largest one.
+ * Results are bit-identical for any OpenMP thread count: work is split into fixed row blocks and
+ * every sum is taken in row order. */
+#ifndef QB_KMEANS_H
+#define QB_KMEANS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+
+typedef enum { KMEANS_INIT_PLUSPLUS = 0, KMEANS_INIT_RANDOM = 1 } kmeans_init;
+
+typedef struct {
+    int iters;                   /* Lloyd iterations (default 25) */
+    kmeans_init init;            /* default k-means++ */
+    int max_points_per_centroid; /* train on at most k * this many rows (default 256; 0: all) */
+} kmeans_config;
+
+kmeans_config kmeans_defaults(void);
+const char *kmeans_init_name(kmeans_init init);
+int kmeans_init_parse(const char *name, kmeans_init *out); /* 0 ok, -1 unknown */
+
+/* Trains k centroids on n rows of `dim` floats, row i at x + i * ld.
+ * centroids: (k, dim), caller-owned. Requires 1 <= k <= n. Deterministic given `seed_stream`
+ * (a 64-bit seed from rng_derive). */
+int kmeans_fit(const float *x, size_t n, size_t dim, size_t ld, size_t k, const kmeans_config *cfg,
+               uint64_t seed_stream, float *centroids, qb_error *err);
+
+/* Index of the nearest centroid for each row (ties: lowest index), via ||c||^2 - 2 x.c with sgemm
+ * in row blocks. dist (optional, may be NULL): the squared distance to it. */
+int kmeans_assign(const float *x, size_t n, size_t dim, size_t ld, const float *centroids, size_t k,
+                  uint32_t *codes, float *dist, qb_error *err);
+
+/* The same, by a plain loop: the reference the BLAS path is tested against. */
+void kmeans_assign_naive(const float *x, size_t n, size_t dim, size_t ld, const float *centroids,
+                         size_t k, uint32_t *codes);
+
+#endif

@@ -1,0 +1,39 @@
+/* quantizer.c - the registry of methods and the default parameters. */
+#include "quantizer.h"
+
+#include <string.h>
+
+quant_params quant_params_defaults(void) {
+    quant_params p;
+    memset(&p, 0, sizeof p);
+    strcpy(p.method, "pq");
+    p.source_bits = 32;
+    p.accounting = ACCOUNTING_FULL;
+    p.subspaces = 8;
+    p.kmeans = kmeans_defaults();
+    p.codebook_bits = 32;
+    p.rtn_granularity = RTN_PER_TENSOR;
+    p.rtn_group = 128;
+    p.opq_iters = 20;
+    return p;
+}
+
+static const quantizer_ops *const registry[] = {&rtn_ops, &pq_ops};
+
+const quantizer_ops *quantizer_find(const char *method) {
+    for (size_t i = 0; i < sizeof registry / sizeof *registry; i++)
+        if (!strcmp(registry[i]->name, method))
+            return registry[i];
+    return NULL;
+}
+
+const char *quantizer_names(void) {
+    static char names[128];
+    if (!names[0])
+        for (size_t i = 0; i < sizeof registry / sizeof *registry; i++) {
+            if (i)
+                strcat(names, ", ");
+            strcat(names, registry[i]->name);
+        }
+    return names;
+}

@@ -1,0 +1,75 @@
+/* quantizer.h - the one interface every method implements (rtn, pq, opq, lopq, qet), and the
+ * parameters a results row records.
+ *
+ * Typical use:
+ *     quant_params p = quant_params_defaults();
+ *     strcpy(p.method, "pq"); p.subspaces = 8; p.ratio = 8;
+ *     budget_solve(&p, n, d, &err);                  // fills p.ks
+ *     const quantizer_ops *q = quantizer_find(p.method);
+ *     void *st; q->create(&p, n, d, &st, &err);
+ *     q->fit(st, &x, &err); q->encode(st, &x, &err); // quantize
+ *     q->decode(st, &out, &err);                     // dequantize into an n x d matrix
+ *     q->storage(st, &bits); q->destroy(st);
+ * cell_run (cell.h) does all of this with timing and metrics. */
+#ifndef QB_QUANTIZER_H
+#define QB_QUANTIZER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "budget.h"
+#include "error.h"
+#include "kmeans.h"
+#include "matrix.h"
+
+typedef enum { RTN_PER_TENSOR = 0, RTN_PER_ROW = 1, RTN_PER_GROUP = 2 } rtn_granularity;
+
+typedef struct quant_params {
+    char method[16];      /* "rtn", "pq", "opq", "lopq", "qet" */
+    double ratio;         /* target compression ratio; 0 when ks / rtn_bits are given */
+    unsigned source_bits; /* bits per original element (32 float32, 16 fp16 checkpoints) */
+    accounting_mode accounting;
+    uint64_t seed; /* the cell's seed; streams derive from (seed, cell) */
+    uint64_t cell;
+
+    /* vector quantizers */
+    size_t subspaces;       /* m */
+    uint64_t ks;            /* centroids per subspace; 0: solved from ratio */
+    kmeans_config kmeans;
+    unsigned codebook_bits; /* 32: float codebooks; 1..31: CQO */
+
+    /* rtn */
+    unsigned rtn_bits; /* 0: solved from ratio */
+    rtn_granularity rtn_granularity;
+    size_t rtn_group; /* columns per group for RTN_PER_GROUP (default 128) */
+
+    /* qet */
+    unsigned iterations; /* l */
+    char residual[128];  /* RO stage spec, "" for none */
+
+    /* opq / lopq */
+    int opq_iters;
+    int opq_init_random;
+    size_t lopq_cells; /* 0: default */
+} quant_params;
+
+quant_params quant_params_defaults(void);
+
+typedef struct {
+    const char *name;
+    int (*create)(const quant_params *p, size_t n, size_t d, void **state, qb_error *err);
+    int (*fit)(void *state, const matrix *x, qb_error *err);
+    int (*encode)(void *state, const matrix *x, qb_error *err);
+    int (*decode)(const void *state, matrix *out, qb_error *err); /* out: n x d, allocated */
+    void (*storage)(const void *state, storage_bits *out);        /* what it actually stores */
+    void (*destroy)(void *state);
+} quantizer_ops;
+
+/* NULL for an unknown method. */
+const quantizer_ops *quantizer_find(const char *method);
+/* Comma-separated names of the methods built in, for help and errors. */
+const char *quantizer_names(void);
+
+extern const quantizer_ops rtn_ops, pq_ops;
+
+#endif
