@@ -1,0 +1,33 @@
+/* qet.h - Quantum Entanglement Trees (paper §3, DESIGN §2): the per-row reordering with indicator
+ * maps, its inverse, and the `qet` quantizer (reorder -> PQ on contiguous subspaces, optional
+ * residual stages and codebook quantization).
+ *
+ * Reorder, level 1: pairs (0,1), (2,3), ... of a row; the smaller value goes to the left half S,
+ * the larger to the right half L; the bit is 1 when the pair was swapped (left > right; ties are
+ * not swapped). Level k+1 applies the same step inside each of the 2^k blocks of level k, so after
+ * l levels a row is 2^l blocks of d / 2^l columns, block 0 the min of mins. Each level stores d/2
+ * bits per row: l * d / 2 in all. */
+#ifndef QB_QET_H
+#define QB_QET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+
+/* QB_EINPUT unless 2^levels divides d (the message names the valid levels). */
+int qet_check_levels(size_t d, unsigned levels, qb_error *err);
+/* Bytes of the packed indicator maps of n rows: ceil(n * levels * d / 2 / 8). */
+size_t qet_imap_bytes(size_t n, size_t d, unsigned levels);
+
+/* out: (n, d) reordered rows; imap: qet_imap_bytes bytes, bit (row * levels + level) * d/2 + pair.
+ * The fast path is row-blocked, branch-free and parallel over rows; the reference is the plain
+ * recursion it is tested against, bit for bit. */
+void qet_reorder(const float *x, size_t n, size_t d, unsigned levels, float *out, uint8_t *imap);
+void qet_reorder_reference(const float *x, size_t n, size_t d, unsigned levels, float *out,
+                           uint8_t *imap);
+/* Undoes qet_reorder exactly: out == x bit for bit, whatever the values (ties, -0.0, subnormals). */
+void qet_inverse(const float *xr, size_t n, size_t d, unsigned levels, const uint8_t *imap,
+                 float *out);
+
+#endif
