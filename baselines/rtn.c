@@ -54,8 +54,9 @@ static int rtn_create(const quant_params *p, size_t n, size_t d, void **state, q
     s->per_tensor = p->rtn_granularity == RTN_PER_TENSOR;
     s->group = p->rtn_granularity == RTN_PER_ROW ? d : p->rtn_granularity == RTN_PER_GROUP ? p->rtn_group : d;
     if (!s->per_tensor && (s->group == 0 || d % s->group)) {
+        size_t g = s->group;
         free(s);
-        return qb_fail(err, "RTN group size %zu does not divide the %zu columns", s->group, d);
+        return qb_fail(err, "RTN group size %zu does not divide the %zu columns", g, d);
     }
     size_t g = rtn_groups(s);
     s->offsets = malloc(g * sizeof *s->offsets);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "bits.h"
+#include "qet.h"
 #include "quantizer.h"
 
 const char *accounting_name(accounting_mode mode) {
@@ -129,6 +130,72 @@ static int infeasible(const quant_params *p, uint64_t budget, uint64_t smallest,
                    p->method, p->ratio, (unsigned long long)budget, (unsigned long long)smallest);
 }
 
+static uint64_t qet_indicator_bits(const quant_params *p, size_t n, size_t d) {
+    uint64_t bits = 0;
+    for (size_t i = 0; i < p->n_stages; i++)
+        if (p->stages[i].kind == STAGE_VECTOR)
+            bits += budget_indicator_bits(n, d, p->stages[i].levels);
+    return bits;
+}
+
+/* QET: indicator maps come off the top (unless free-imap), then each stage fits its largest k_s
+ * (or RTN bits) into its share of what remains. */
+static int solve_qet(quant_params *p, size_t n, size_t d, uint64_t budget, qb_error *err) {
+    int s = check_vq_shape(p, d, err);
+    if (!s)
+        s = qet_parse_stages(p, err);
+    for (size_t i = 0; !s && i < p->n_stages; i++)
+        if (p->stages[i].kind == STAGE_VECTOR)
+            s = qet_check_levels(d, p->stages[i].levels, err);
+    if (s)
+        return s;
+    if (p->ks) {
+        if (p->n_stages > 1)
+            return qb_fail(err, "a qet chain with residual stages needs --ratio, not --ks");
+        if (p->ks > n)
+            return qb_fail(err, "k_s = %llu exceeds the %zu rows", (unsigned long long)p->ks, n);
+        p->stages[0].ks = p->ks;
+        return QB_OK;
+    }
+    if (p->ratio <= 0)
+        return qb_fail(err, "QET needs --ks or --ratio");
+    uint64_t imap = qet_indicator_bits(p, n, d);
+    uint64_t charged_imap = p->accounting == ACCOUNTING_FULL ? imap : 0;
+    if (charged_imap >= budget)
+        return qb_fail(err,
+                       "infeasible budget: qet at ratio %g allows %llu bits but its indicator maps "
+                       "alone need %llu (try fewer levels or --accounting free-imap)",
+                       p->ratio, (unsigned long long)budget, (unsigned long long)imap);
+    uint64_t rest = budget - charged_imap;
+    for (size_t i = 0; i < p->n_stages; i++) {
+        quant_stage *st = &p->stages[i];
+        uint64_t share = (uint64_t)((double)rest * st->share);
+        if (st->kind == STAGE_RTN) {
+            st->rtn_bits = 0;
+            for (unsigned b = BITS_MAX_WIDTH; b >= 1 && !st->rtn_bits; b--) {
+                storage_bits sb = budget_rtn(n, d, b, 0);
+                if (storage_total(&sb) <= share)
+                    st->rtn_bits = b;
+            }
+            if (!st->rtn_bits)
+                return qb_fail(err, "infeasible budget: qet stage %zu (rtn) gets %llu bits, "
+                               "less than 1 bit per element", i, (unsigned long long)share);
+            continue;
+        }
+        pq_ctx c = {n, d, p->subspaces, p->codebook_bits};
+        /* the stage's own bits are all charged: its indicator maps were taken off above */
+        st->ks = budget_largest_k(pq_of_k, &c, k_limit(n), share, ACCOUNTING_FULL);
+        if (!st->ks) {
+            storage_bits sb = pq_of_k(1, &c);
+            return qb_fail(err, "infeasible budget: qet stage %zu gets %llu bits but needs at "
+                           "least %llu", i, (unsigned long long)share,
+                           (unsigned long long)storage_total(&sb));
+        }
+    }
+    p->ks = p->stages[0].ks;
+    return QB_OK;
+}
+
 int budget_solve(quant_params *p, size_t n, size_t d, qb_error *err) {
     uint64_t budget = 0;
     if (p->ratio > 0)
@@ -177,6 +244,8 @@ int budget_solve(quant_params *p, size_t n, size_t d, qb_error *err) {
         }
         return QB_OK;
     }
+    if (!strcmp(p->method, "qet"))
+        return solve_qet(p, n, d, budget, err);
     return qb_fail(err, "no budget rule for method '%s'", p->method);
 }
 
@@ -187,6 +256,18 @@ int budget_storage(const quant_params *p, size_t n, size_t d, storage_bits *out,
     }
     if (!strcmp(p->method, "pq")) {
         *out = budget_pq(n, d, p->subspaces, p->ks, FLOAT_BITS);
+        return QB_OK;
+    }
+    if (!strcmp(p->method, "qet")) {
+        memset(out, 0, sizeof *out);
+        for (size_t i = 0; i < p->n_stages; i++) {
+            const quant_stage *st = &p->stages[i];
+            storage_bits sb = st->kind == STAGE_RTN
+                                  ? budget_rtn(n, d, st->rtn_bits, 0)
+                                  : budget_pq(n, d, p->subspaces, st->ks, p->codebook_bits);
+            storage_add(out, &sb);
+        }
+        out->indicator_maps = qet_indicator_bits(p, n, d);
         return QB_OK;
     }
     return qb_fail(err, "no budget rule for method '%s'", p->method);

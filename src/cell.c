@@ -64,21 +64,38 @@ done:
     return s;
 }
 
+/* The solved stage chain of a qet cell: [{"kind":"qet","levels":3,"share":0.7,"ks":180},...] */
+static void stages_json(FILE *f, const quant_params *p) {
+    fputc('[', f);
+    for (size_t i = 0; i < p->n_stages; i++) {
+        const quant_stage *st = &p->stages[i];
+        if (st->kind == STAGE_RTN)
+            fprintf(f, "%s{\"kind\":\"rtn\",\"share\":%.6g,\"bits\":%u}", i ? "," : "",
+                    st->share, st->rtn_bits);
+        else
+            fprintf(f, "%s{\"kind\":\"%s\",\"levels\":%u,\"share\":%.6g,\"ks\":%llu}",
+                    i ? "," : "", st->levels ? "qet" : "pq", st->levels, st->share,
+                    (unsigned long long)st->ks);
+    }
+    fputc(']', f);
+}
+
 void cell_result_json(FILE *f, const cell_result *r) {
     const quant_params *p = &r->params;
     const storage_bits *b = &r->bits;
-    int rtn = !strcmp(p->method, "rtn");
+    int rtn = !strcmp(p->method, "rtn"), qet = !strcmp(p->method, "qet");
     fprintf(f,
             "{\"method\":\"%s\",\"n\":%zu,\"d\":%zu,\"subspaces\":%zu,\"ks\":%llu,\"rtn_bits\":%u,"
-            "\"iterations\":%u,\"accounting\":\"%s\",\"seed\":%llu,\"kmeans_init\":\"%s\","
+            "\"iterations\":%u,\"codebook_bits\":%u,\"residual\":\"%s\",\"accounting\":\"%s\",\"seed\":%llu,\"kmeans_init\":\"%s\","
             "\"kmeans_iters\":%d,\"source_bits\":%u,"
             "\"bits\":{\"codes\":%llu,\"codebooks\":%llu,\"indicator_maps\":%llu,\"rotation\":%llu,"
             "\"coarse\":%llu,\"scales\":%llu,\"total\":%llu,\"charged\":%llu},"
             "\"original_bits\":%llu,\"target_ratio\":%.17g,\"ratio\":%.17g,"
             "\"mse\":%.17g,\"mae\":%.17g,\"mre\":%.17g,\"mre_excluded\":%zu,"
-            "\"seconds_quantize\":%.6f,\"seconds_dequantize\":%.6f}\n",
+            "\"seconds_quantize\":%.6f,\"seconds_dequantize\":%.6f,",
             p->method, r->n, r->d, rtn ? 0 : p->subspaces, rtn ? 0ULL : (unsigned long long)p->ks,
-            rtn ? p->rtn_bits : 0, p->iterations, accounting_name(p->accounting),
+            rtn ? p->rtn_bits : 0, qet ? p->iterations : 0, rtn ? 0 : p->codebook_bits,
+            p->residual, accounting_name(p->accounting),
             (unsigned long long)p->seed, kmeans_init_name(p->kmeans.init), p->kmeans.iters,
             p->source_bits, (unsigned long long)b->codes, (unsigned long long)b->codebooks,
             (unsigned long long)b->indicator_maps, (unsigned long long)b->rotation,
@@ -86,4 +103,9 @@ void cell_result_json(FILE *f, const cell_result *r) {
             (unsigned long long)storage_total(b), (unsigned long long)r->charged_bits,
             (unsigned long long)r->original_bits, p->ratio, r->ratio, r->error.mse, r->error.mae,
             r->error.mre, r->error.mre_excluded, r->seconds_quantize, r->seconds_dequantize);
+    fputs("\"stages\":", f);
+    stages_json(f, p);
+    if (p->accounting == ACCOUNTING_FREE_IMAP)
+        fputs(",\"note\":\"free-imap: indicator maps stored but NOT charged\"", f);
+    fputs("}\n", f);
 }

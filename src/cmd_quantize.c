@@ -6,6 +6,7 @@
 #include "cell.h"
 #include "cli.h"
 #include "h5io.h"
+#include "qet.h"
 #include "synthetic.h"
 
 static const char usage[] =
@@ -25,6 +26,8 @@ static const char usage[] =
     "  --rtn-granularity G    tensor (default), row or group; --rtn-group G columns (default 128)\n"
     "  --iterations L         QET levels l (default 1 for qet)\n"
     "  --residual SPEC        QET residual stages, e.g. 'qet:3:0.7,pq:0.3' (see README)\n"
+    "  --preset P             qet presets: basic (one stage, float codebooks) or authors\n"
+    "                         (l = 3 then a PQ stage, 70% / 30%, 10-bit codebooks)\n"
     "  --codebook-bits B      CQO: codebook entries stored at B bits (default 32 = floats)\n"
     "  --accounting A         full (default) or free-imap (QET indicator maps not charged)\n"
     "  --opq-iters N, --opq-init identity|random, --lopq-cells V   OPQ / LOPQ options\n"
@@ -36,7 +39,7 @@ static const char usage[] =
 enum {
     O_DATA = 256, O_SYN, O_METHOD, O_RATIO, O_KS, O_BITS, O_M, O_SEED, O_KITERS, O_KINIT, O_MPPC,
     O_RGRAN, O_RGROUP, O_ITER, O_RESID, O_CBITS, O_ACC, O_OPQI, O_OPQINIT, O_CELLS, O_SBITS,
-    O_THREADS, O_JSON, O_SAVE, O_HELP
+    O_THREADS, O_JSON, O_SAVE, O_HELP, O_PRESET
 };
 
 static int parse(int argc, char **argv, quant_params *p, const char **data, size_t *syn_n,
@@ -58,7 +61,8 @@ static int parse(int argc, char **argv, quant_params *p, const char **data, size
         {"lopq-cells", required_argument, 0, O_CELLS},
         {"source-bits", required_argument, 0, O_SBITS},
         {"threads", required_argument, 0, O_THREADS}, {"json", no_argument, 0, O_JSON},
-        {"save-reconstruction", required_argument, 0, O_SAVE}, {"help", no_argument, 0, O_HELP},
+        {"save-reconstruction", required_argument, 0, O_SAVE},
+        {"preset", required_argument, 0, O_PRESET}, {"help", no_argument, 0, O_HELP},
         {0, 0, 0, 0}};
     int c, s = QB_OK;
     uint64_t u;
@@ -158,6 +162,7 @@ static int parse(int argc, char **argv, quant_params *p, const char **data, size
             break;
         case O_THREADS: s = cli_threads(optarg, err); break;
         case O_JSON: *json = 1; break;
+        case O_PRESET: s = qet_apply_preset(p, optarg, err); break;
         case O_SAVE: *save = optarg; break;
         case O_HELP: *help = 1; return QB_OK;
         default: return cli_bad_option("quantize", argc, argv, err);

@@ -30,4 +30,16 @@ void qet_reorder_reference(const float *x, size_t n, size_t d, unsigned levels, 
 void qet_inverse(const float *xr, size_t n, size_t d, unsigned levels, const uint8_t *imap,
                  float *out);
 
+struct quant_params;
+
+/* The stage chain of a `qet` cell: stage 0 is QET at p->iterations; p->residual adds stages
+ *   "pq:SHARE", "qet:L:SHARE" or "rtn:SHARE", comma-separated (e.g. "pq:0.3"),
+ * each taking SHARE of the budget left after all indicator maps; stage 0 takes the rest.
+ * Fills p->stages and p->n_stages (shares only; budget_solve fills k_s and bits). */
+int qet_parse_stages(struct quant_params *p, qb_error *err);
+
+/* Named presets: "basic" (one stage, float codebooks: the paper's QET) and "authors" (the released
+ * code's advanced configuration: l = 3 then a PQ stage, 70% / 30%, 10-bit codebooks). */
+int qet_apply_preset(struct quant_params *p, const char *name, qb_error *err);
+
 #endif

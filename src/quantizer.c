@@ -15,10 +15,11 @@ quant_params quant_params_defaults(void) {
     p.rtn_granularity = RTN_PER_TENSOR;
     p.rtn_group = 128;
     p.opq_iters = 20;
+    p.iterations = 1; /* qet alone is one level, the paper's basic QET */
     return p;
 }
 
-static const quantizer_ops *const registry[] = {&rtn_ops, &pq_ops};
+static const quantizer_ops *const registry[] = {&rtn_ops, &pq_ops, &qet_ops};
 
 const quantizer_ops *quantizer_find(const char *method) {
     for (size_t i = 0; i < sizeof registry / sizeof *registry; i++)

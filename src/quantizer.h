@@ -24,6 +24,19 @@
 
 typedef enum { RTN_PER_TENSOR = 0, RTN_PER_ROW = 1, RTN_PER_GROUP = 2 } rtn_granularity;
 
+/* One stage of a residual chain (QET's RO): a vector stage (QET at `levels`; 0 levels is PQ) or
+ * an RTN stage, with its share of the budget left after the indicator maps. Solved values filled
+ * by budget_solve. */
+#define QB_MAX_STAGES 8
+typedef enum { STAGE_VECTOR = 0, STAGE_RTN = 1 } stage_kind;
+typedef struct {
+    stage_kind kind;
+    unsigned levels;   /* QET levels l of this stage (vector stages) */
+    double share;      /* fraction of the budget after indicator maps */
+    uint64_t ks;       /* solved: centroids per subspace (vector stages) */
+    unsigned rtn_bits; /* solved: bits per element (RTN stages) */
+} quant_stage;
+
 typedef struct quant_params {
     char method[16];      /* "rtn", "pq", "opq", "lopq", "qet" */
     double ratio;         /* target compression ratio; 0 when ks / rtn_bits are given */
@@ -45,7 +58,9 @@ typedef struct quant_params {
 
     /* qet */
     unsigned iterations; /* l */
-    char residual[128];  /* RO stage spec, "" for none */
+    char residual[128];  /* RO stage spec after the first stage, "" for none (see qet.h) */
+    size_t n_stages;     /* filled by budget_solve for qet: stage 0 is QET at `iterations` */
+    quant_stage stages[QB_MAX_STAGES];
 
     /* opq / lopq */
     int opq_iters;
@@ -70,6 +85,6 @@ const quantizer_ops *quantizer_find(const char *method);
 /* Comma-separated names of the methods built in, for help and errors. */
 const char *quantizer_names(void);
 
-extern const quantizer_ops rtn_ops, pq_ops;
+extern const quantizer_ops rtn_ops, pq_ops, qet_ops;
 
 #endif

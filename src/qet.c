@@ -1,0 +1,453 @@
+/* qet.c - QET: per-row reordering with indicator maps (scalar reference and fast path), and the
+ * `qet` quantizer: a chain of stages (QET at l levels, PQ, RTN) each quantizing the residual of the
+ * ones before it (RO), with codebooks optionally stored by RTN at b_c bits (CQO). */
+#include "qet.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bits.h"
+#include "pq.h"
+#include "quantizer.h"
+#include "rng.h"
+#include "rtn.h"
+
+/* Rows per parallel chunk: a multiple of 8, so every chunk's indicator bits start on a byte and
+ * chunks never share a byte of the map. */
+#define ROW_CHUNK 64
+
+int qet_check_levels(size_t d, unsigned levels, qb_error *err) {
+    if (levels == 0)
+        return QB_OK;
+    if (levels < 63 && d % ((size_t)1 << levels) == 0)
+        return QB_OK;
+    unsigned max = 0;
+    while (max < 62 && d % ((size_t)1 << (max + 1)) == 0)
+        max++;
+    return qb_fail(err, "QET with l = %u levels needs 2^l to divide d = %zu; valid l: 0..%u", levels,
+                   d, max);
+}
+
+size_t qet_imap_bytes(size_t n, size_t d, unsigned levels) {
+    return bits_packed_bytes(n * levels * (d / 2), 1);
+}
+
+/* ---- reference: the recursion as the paper states it, one element at a time ---- */
+
+static void ref_split(float *v, size_t w, float *scratch, uint8_t *imap, size_t bit0) {
+    size_t h = w / 2;
+    for (size_t p = 0; p < h; p++) {
+        float a = v[2 * p], b = v[2 * p + 1];
+        int swapped = a > b;
+        scratch[p] = swapped ? b : a;
+        scratch[h + p] = swapped ? a : b;
+        bits_set(imap, bit0 + p, swapped);
+    }
+    memcpy(v, scratch, w * sizeof *v);
+}
+
+void qet_reorder_reference(const float *x, size_t n, size_t d, unsigned levels, float *out,
+                           uint8_t *imap) {
+    float *scratch = malloc(d * sizeof *scratch);
+    if (!scratch)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        float *row = out + i * d;
+        memcpy(row, x + i * d, d * sizeof *row);
+        for (unsigned k = 0; k < levels; k++) {
+            size_t w = d >> k;
+            for (size_t b = 0; b < ((size_t)1 << k); b++)
+                ref_split(row + b * w, w, scratch, imap, (i * levels + k) * (d / 2) + b * (w / 2));
+        }
+    }
+    free(scratch);
+}
+
+/* ---- fast path: one level over a whole row, branch-free selects, ping-pong buffers ---- */
+
+static void level_forward(const float *restrict src, float *restrict dst, uint8_t *restrict flags,
+                          size_t d, unsigned k) {
+    size_t w = d >> k, h = w / 2;
+    for (size_t base = 0, q = 0; base < d; base += w, q += h) {
+        const float *s = src + base;
+        float *lo = dst + base, *hi = dst + base + h;
+        uint8_t *f = flags + q;
+        for (size_t p = 0; p < h; p++) {
+            float a = s[2 * p], b = s[2 * p + 1];
+            int sw = a > b;
+            lo[p] = sw ? b : a;
+            hi[p] = sw ? a : b;
+            f[p] = (uint8_t)sw;
+        }
+    }
+}
+
+static void level_inverse(const float *restrict src, float *restrict dst,
+                          const uint8_t *restrict flags, size_t d, unsigned k) {
+    size_t w = d >> k, h = w / 2;
+    for (size_t base = 0, q = 0; base < d; base += w, q += h) {
+        const float *lo = src + base, *hi = src + base + h;
+        float *o = dst + base;
+        const uint8_t *f = flags + q;
+        for (size_t p = 0; p < h; p++) {
+            int sw = f[p];
+            float s = lo[p], l = hi[p];
+            o[2 * p] = sw ? l : s;
+            o[2 * p + 1] = sw ? s : l;
+        }
+    }
+}
+
+static void pack_flags(const uint8_t *flags, size_t count, uint8_t *imap, size_t bit0) {
+    for (size_t p = 0; p < count; p++)
+        imap[(bit0 + p) >> 3] |= (uint8_t)(flags[p] << ((bit0 + p) & 7));
+}
+
+static void unpack_flags(const uint8_t *imap, size_t bit0, size_t count, uint8_t *flags) {
+    for (size_t p = 0; p < count; p++)
+        flags[p] = (uint8_t)((imap[(bit0 + p) >> 3] >> ((bit0 + p) & 7)) & 1);
+}
+
+void qet_reorder(const float *x, size_t n, size_t d, unsigned levels, float *out, uint8_t *imap) {
+    if (levels == 0) {
+        memcpy(out, x, n * d * sizeof *out);
+        return;
+    }
+    size_t pairs = d / 2, chunks = (n + ROW_CHUNK - 1) / ROW_CHUNK;
+#pragma omp parallel
+    {
+        float *tmp = malloc(d * sizeof *tmp);
+        uint8_t *flags = malloc(pairs);
+#pragma omp for schedule(static)
+        for (size_t c = 0; c < chunks; c++) {
+            if (!tmp || !flags)
+                continue;
+            size_t r0 = c * ROW_CHUNK, r1 = r0 + ROW_CHUNK < n ? r0 + ROW_CHUNK : n;
+            size_t b0 = r0 * levels * pairs, b1 = r1 * levels * pairs;
+            /* this chunk owns bits [b0, b1): clear them byte-wise (b0 is byte aligned) */
+            memset(imap + b0 / 8, 0, (b1 - b0 + 7) / 8);
+            for (size_t i = r0; i < r1; i++) {
+                const float *src = x + i * d;
+                for (unsigned k = 0; k < levels; k++) {
+                    float *dst = ((levels - k) % 2 == 1) ? out + i * d : tmp;
+                    level_forward(src, dst, flags, d, k);
+                    pack_flags(flags, pairs, imap, (i * levels + k) * pairs);
+                    src = dst;
+                }
+            }
+        }
+        free(tmp);
+        free(flags);
+    }
+}
+
+void qet_inverse(const float *xr, size_t n, size_t d, unsigned levels, const uint8_t *imap,
+                 float *out) {
+    if (levels == 0) {
+        memcpy(out, xr, n * d * sizeof *out);
+        return;
+    }
+    size_t pairs = d / 2;
+#pragma omp parallel
+    {
+        float *tmp = malloc(d * sizeof *tmp);
+        uint8_t *flags = malloc(pairs);
+#pragma omp for schedule(static)
+        for (size_t i = 0; i < n; i++) {
+            if (!tmp || !flags)
+                continue;
+            const float *src = xr + i * d;
+            for (unsigned j = 0; j < levels; j++) {
+                unsigned k = levels - 1 - j; /* undo the deepest level first */
+                float *dst = ((levels - j) % 2 == 1) ? out + i * d : tmp;
+                unpack_flags(imap, (i * levels + k) * pairs, pairs, flags);
+                level_inverse(src, dst, flags, d, k);
+                src = dst;
+            }
+        }
+        free(tmp);
+        free(flags);
+    }
+}
+
+/* ---- stage chain (RO) ---- */
+
+int qet_parse_stages(quant_params *p, qb_error *err) {
+    p->n_stages = 1;
+    memset(p->stages, 0, sizeof p->stages);
+    p->stages[0].kind = STAGE_VECTOR;
+    p->stages[0].levels = p->iterations;
+    double rest = 1.0;
+    char spec[sizeof p->residual];
+    snprintf(spec, sizeof spec, "%s", p->residual);
+    for (char *save = NULL, *tok = strtok_r(spec, ",", &save); tok;
+         tok = strtok_r(NULL, ",", &save)) {
+        if (p->n_stages == QB_MAX_STAGES)
+            return qb_fail(err, "residual spec '%s': at most %d stages", p->residual,
+                           QB_MAX_STAGES - 1);
+        quant_stage *st = &p->stages[p->n_stages];
+        char kind[8];
+        unsigned lv = 0;
+        double share = 0;
+        int used = 0;
+        if (sscanf(tok, "qet:%u:%lf%n", &lv, &share, &used) == 2 && !tok[used]) {
+            st->kind = STAGE_VECTOR;
+            st->levels = lv;
+        } else if (sscanf(tok, "%7[a-z]:%lf%n", kind, &share, &used) == 2 && !tok[used] &&
+                   (!strcmp(kind, "pq") || !strcmp(kind, "rtn"))) {
+            st->kind = strcmp(kind, "pq") ? STAGE_RTN : STAGE_VECTOR;
+        } else {
+            return qb_fail(err,
+                           "residual spec '%s': bad stage '%s' (expected pq:SHARE, qet:L:SHARE or "
+                           "rtn:SHARE, e.g. 'pq:0.3')",
+                           p->residual, tok);
+        }
+        if (!(share > 0 && share < 1))
+            return qb_fail(err, "residual spec '%s': share %g must be in (0, 1)", p->residual,
+                           share);
+        if (lv > 30)
+            return qb_fail(err, "residual spec '%s': %u levels is too many", p->residual, lv);
+        st->share = share;
+        rest -= share;
+        p->n_stages++;
+    }
+    if (!(rest > 1e-9))
+        return qb_fail(err, "residual spec '%s': shares must leave a positive share for stage 0",
+                       p->residual);
+    p->stages[0].share = rest;
+    return QB_OK;
+}
+
+int qet_apply_preset(quant_params *p, const char *name, qb_error *err) {
+    if (!strcmp(name, "basic")) {
+        p->residual[0] = 0;
+        p->codebook_bits = FLOAT_BITS;
+        if (!p->iterations)
+            p->iterations = 1;
+    } else if (!strcmp(name, "authors")) {
+        p->iterations = 3;
+        snprintf(p->residual, sizeof p->residual, "pq:0.3");
+        p->codebook_bits = 10;
+    } else {
+        return qb_fail(err, "unknown QET preset '%s' (basic or authors)", name);
+    }
+    return QB_OK;
+}
+
+/* ---- the `qet` method ---- */
+
+typedef struct {
+    quant_stage spec;
+    /* vector stages */
+    pq_codec codec;   /* codebooks hold the decoded (CQO-rounded) values after fit */
+    uint8_t *imap;    /* indicator maps of this stage's reorder */
+    uint8_t *cb_codes;/* CQO: m * k * dsub codes of codebook_bits bits */
+    float cb_offset, cb_step;
+    /* rtn stages */
+    void *rtn;
+} qet_stage_state;
+
+typedef struct {
+    quant_params p;
+    size_t n, d;
+    qet_stage_state st[QB_MAX_STAGES];
+} qet_state;
+
+static void qet_destroy(void *state) {
+    qet_state *s = state;
+    if (!s)
+        return;
+    for (size_t i = 0; i < s->p.n_stages; i++) {
+        pq_codec_free(&s->st[i].codec);
+        free(s->st[i].imap);
+        free(s->st[i].cb_codes);
+        if (s->st[i].rtn)
+            rtn_ops.destroy(s->st[i].rtn);
+    }
+    free(s);
+}
+
+static quant_params rtn_stage_params(const quant_params *p, const quant_stage *st) {
+    quant_params r = *p;
+    strcpy(r.method, "rtn");
+    r.rtn_bits = st->rtn_bits;
+    r.rtn_granularity = RTN_PER_TENSOR;
+    return r;
+}
+
+static int qet_create(const quant_params *p, size_t n, size_t d, void **state, qb_error *err) {
+    if (p->n_stages == 0)
+        return qb_internal(err, "qet: stages not solved (call budget_solve first)");
+    qet_state *s = calloc(1, sizeof *s);
+    if (!s)
+        return qb_oom(err);
+    s->p = *p;
+    s->n = n;
+    s->d = d;
+    int status = QB_OK;
+    for (size_t i = 0; i < p->n_stages && !status; i++) {
+        qet_stage_state *st = &s->st[i];
+        st->spec = p->stages[i];
+        if (st->spec.kind == STAGE_RTN) {
+            quant_params rp = rtn_stage_params(p, &st->spec);
+            status = rtn_ops.create(&rp, n, d, &st->rtn, err);
+            continue;
+        }
+        status = qet_check_levels(d, st->spec.levels, err);
+        if (!status)
+            status = pq_codec_init(&st->codec, n, d, p->subspaces, st->spec.ks, err);
+        if (status)
+            break;
+        if (st->spec.levels) {
+            st->imap = calloc(qet_imap_bytes(n, d, st->spec.levels) + 1, 1);
+            if (!st->imap)
+                status = qb_oom(err);
+        }
+        if (p->codebook_bits < FLOAT_BITS) {
+            st->cb_codes = calloc(bits_packed_bytes(st->spec.ks * d, p->codebook_bits) + 1, 1);
+            if (!st->cb_codes)
+                status = qb_oom(err);
+        }
+    }
+    if (status) {
+        qet_destroy(s);
+        return status;
+    }
+    *state = s;
+    return QB_OK;
+}
+
+/* Stage i > 0 draws its k-means streams from another cell id, so stage 0 alone is exactly PQ. */
+static uint64_t stage_cell(uint64_t cell, size_t i) { return cell + i * 0x9e3779b97f4a7c15ULL; }
+
+/* CQO: the stage's whole codebook (m, k, dsub) through RTN at b_c bits with one offset and step;
+ * the codebook then holds the values a decoder reconstructs. */
+static int quantize_codebook(qet_stage_state *st, unsigned b, qb_error *err) {
+    size_t count = st->codec.m * st->codec.k * st->codec.dsub;
+    uint32_t *codes = malloc(count * sizeof *codes);
+    if (!codes)
+        return qb_oom(err);
+    rtn_quantize_range(st->codec.codebooks, count, b, codes, &st->cb_offset, &st->cb_step);
+    bits_pack(codes, count, b, st->cb_codes);
+    free(codes);
+    return QB_OK;
+}
+
+static void dequantize_codebook(qet_stage_state *st, unsigned b, float *codebooks) {
+    size_t count = st->codec.m * st->codec.k * st->codec.dsub;
+    uint32_t *codes = malloc(count * sizeof *codes);
+    if (!codes)
+        return;
+    bits_unpack(st->cb_codes, count, b, codes);
+    for (size_t i = 0; i < count; i++)
+        codebooks[i] = rtn_level(codes[i], st->cb_offset, st->cb_step);
+    free(codes);
+}
+
+/* One vector stage on input `in` (n x d): reorder into `work`, train when asked, encode. */
+static int vector_stage(qet_state *s, size_t i, const matrix *in, matrix *work, int train,
+                        qb_error *err) {
+    qet_stage_state *st = &s->st[i];
+    qet_reorder(in->data, s->n, s->d, st->spec.levels, work->data, st->imap);
+    int status = QB_OK;
+    if (train) {
+        status = pq_codec_train(&st->codec, work, &s->p.kmeans, s->p.seed,
+                                stage_cell(s->p.cell, i), err);
+        if (!status && st->cb_codes) {
+            status = quantize_codebook(st, s->p.codebook_bits, err);
+            if (!status)
+                dequantize_codebook(st, s->p.codebook_bits, st->codec.codebooks);
+        }
+    }
+    if (!status)
+        status = pq_codec_encode(&st->codec, work, err);
+    return status;
+}
+
+static int decode_stage(const qet_state *s, size_t i, matrix *tmp, matrix *out, qb_error *err) {
+    const qet_stage_state *st = &s->st[i];
+    if (st->spec.kind == STAGE_RTN)
+        return rtn_ops.decode(st->rtn, out, err);
+    int status = pq_codec_decode(&st->codec, tmp, err);
+    if (!status)
+        qet_inverse(tmp->data, s->n, s->d, st->spec.levels, st->imap, out->data);
+    return status;
+}
+
+/* Runs the chain on x: stage i quantizes x minus the decoded stages before it. */
+static int run_chain(qet_state *s, const matrix *x, int train, qb_error *err) {
+    matrix resid = {0}, work = {0}, dec = {0};
+    int status = matrix_copy(&resid, x, err);
+    if (!status)
+        status = matrix_alloc(&work, s->n, s->d, err);
+    if (!status && s->p.n_stages > 1)
+        status = matrix_alloc(&dec, s->n, s->d, err);
+    for (size_t i = 0; i < s->p.n_stages && !status; i++) {
+        qet_stage_state *st = &s->st[i];
+        if (st->spec.kind == STAGE_RTN)
+            status = rtn_ops.encode(st->rtn, &resid, err);
+        else
+            status = vector_stage(s, i, &resid, &work, train, err);
+        if (status || i + 1 == s->p.n_stages)
+            break;
+        status = decode_stage(s, i, &work, &dec, err);
+        for (size_t e = 0; !status && e < s->n * s->d; e++)
+            resid.data[e] -= dec.data[e];
+    }
+    matrix_free(&resid);
+    matrix_free(&work);
+    matrix_free(&dec);
+    return status;
+}
+
+static int qet_fit(void *state, const matrix *x, qb_error *err) {
+    return run_chain(state, x, 1, err);
+}
+
+static int qet_encode(void *state, const matrix *x, qb_error *err) {
+    return run_chain(state, x, 0, err);
+}
+
+static int qet_decode(const void *state, matrix *out, qb_error *err) {
+    const qet_state *s = state;
+    matrix tmp = {0}, part = {0};
+    int status = matrix_alloc(&tmp, s->n, s->d, err);
+    if (!status && s->p.n_stages > 1)
+        status = matrix_alloc(&part, s->n, s->d, err);
+    for (size_t i = 0; i < s->p.n_stages && !status; i++) {
+        if (i == 0) {
+            status = decode_stage(s, 0, &tmp, out, err);
+            continue;
+        }
+        status = decode_stage(s, i, &tmp, &part, err);
+        for (size_t e = 0; !status && e < s->n * s->d; e++)
+            out->data[e] += part.data[e];
+    }
+    matrix_free(&tmp);
+    matrix_free(&part);
+    return status;
+}
+
+/* Counted from what the stages hold (the budget's prediction is checked against this). */
+static void qet_storage(const void *state, storage_bits *out) {
+    const qet_state *s = state;
+    memset(out, 0, sizeof *out);
+    for (size_t i = 0; i < s->p.n_stages; i++) {
+        const qet_stage_state *st = &s->st[i];
+        storage_bits b = {0};
+        if (st->spec.kind == STAGE_RTN) {
+            rtn_ops.storage(st->rtn, &b);
+        } else {
+            const pq_codec *c = &st->codec;
+            unsigned entry = st->cb_codes ? s->p.codebook_bits : FLOAT_BITS;
+            b.codes = pq_codec_code_bits(c);
+            b.codebooks = (uint64_t)c->m * c->k * c->dsub * entry;
+            b.scales = st->cb_codes ? 2 * FLOAT_BITS : 0; /* CQO offset and step */
+            b.indicator_maps = (uint64_t)s->n * st->spec.levels * (s->d / 2);
+        }
+        storage_add(out, &b);
+    }
+}
+
+const quantizer_ops qet_ops = {"qet", qet_create, qet_fit, qet_encode, qet_decode, qet_storage, qet_destroy};
