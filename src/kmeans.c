@@ -43,8 +43,19 @@ static size_t block_rows(size_t k) {
     return b;
 }
 
+/* BLAS runs single-threaded inside our OpenMP blocks: two nested levels of threads on a small
+ * machine are many times slower than either alone (DESIGN §2). */
+static void blas_serial(void) {
+    static int done;
+    if (!done) {
+        openblas_set_num_threads(1);
+        done = 1;
+    }
+}
+
 int kmeans_assign(const float *x, size_t n, size_t dim, size_t ld, const float *centroids, size_t k,
                   uint32_t *codes, float *dist, qb_error *err) {
+    blas_serial();
     float *cnorm = malloc(k * sizeof *cnorm);
     if (!cnorm)
         return qb_oom(err);

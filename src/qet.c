@@ -179,6 +179,9 @@ int qet_parse_stages(quant_params *p, qb_error *err) {
     p->stages[0].kind = STAGE_VECTOR;
     p->stages[0].levels = p->iterations;
     double rest = 1.0;
+    size_t len = strlen(p->residual);
+    if (len && (p->residual[0] == ',' || p->residual[len - 1] == ',' || strstr(p->residual, ",,")))
+        return qb_fail(err, "residual spec '%s': empty stage", p->residual);
     char spec[sizeof p->residual];
     snprintf(spec, sizeof spec, "%s", p->residual);
     for (char *save = NULL, *tok = strtok_r(spec, ",", &save); tok;
@@ -372,6 +375,18 @@ static int decode_stage(const qet_state *s, size_t i, matrix *tmp, matrix *out, 
     int status = pq_codec_decode(&st->codec, tmp, err);
     if (!status)
         qet_inverse(tmp->data, s->n, s->d, st->spec.levels, st->imap, out->data);
+    return status;
+}
+
+int qet_decode_stage(const void *state, size_t stage, matrix *out, qb_error *err) {
+    const qet_state *s = state;
+    if (stage >= s->p.n_stages)
+        return qb_fail(err, "stage %zu of a %zu-stage chain", stage, s->p.n_stages);
+    matrix tmp = {0};
+    int status = matrix_alloc(&tmp, s->n, s->d, err);
+    if (!status)
+        status = decode_stage(s, stage, &tmp, out, err);
+    matrix_free(&tmp);
     return status;
 }
 

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "error.h"
+#include "matrix.h"
 
 /* QB_EINPUT unless 2^levels divides d (the message names the valid levels). */
 int qet_check_levels(size_t d, unsigned levels, qb_error *err);
@@ -37,6 +38,10 @@ struct quant_params;
  * each taking SHARE of the budget left after all indicator maps; stage 0 takes the rest.
  * Fills p->stages and p->n_stages (shares only; budget_solve fills k_s and bits). */
 int qet_parse_stages(struct quant_params *p, qb_error *err);
+
+/* One stage's own reconstruction of a fitted+encoded `qet` quantizer state (out: n x d); the
+ * method's decode is the sum of these. */
+int qet_decode_stage(const void *state, size_t stage, matrix *out, qb_error *err);
 
 /* Named presets: "basic" (one stage, float codebooks: the paper's QET) and "authors" (the released
  * code's advanced configuration: l = 3 then a PQ stage, 70% / 30%, 10-bit codebooks). */

@@ -1,0 +1,57 @@
+/* test_synthetic.c - the paper's synthetic matrix: mean, sd, range and outlier rate within sampling
+ * tolerance; deterministic from the seed. */
+#include <math.h>
+#include <string.h>
+
+#include "check.h"
+#include "synthetic.h"
+
+int main(void) {
+    qb_error err;
+    matrix a, b;
+    synthetic_spec spec = synthetic_paper();
+    size_t n = 2000, d = 500, total = n * d;
+    CHECK_OK(synthetic_generate(&a, n, d, &spec, 11, &err), &err);
+    CHECK_OK(synthetic_generate(&b, n, d, &spec, 11, &err), &err);
+    CHECK(memcmp(a.data, b.data, total * sizeof(float)) == 0);
+    matrix_free(&b);
+    CHECK_OK(synthetic_generate(&b, n, d, &spec, 12, &err), &err);
+    CHECK(memcmp(a.data, b.data, total * sizeof(float)) != 0);
+
+    double sum = 0, sq = 0;
+    size_t inliers = 0, outliers = 0, big = 0;
+    for (size_t i = 0; i < total; i++) {
+        float v = a.data[i];
+        if (v >= 0 && v <= 1) {
+            inliers++;
+            sum += v;
+            sq += (double)v * v;
+        } else {
+            outliers++;
+            big += fabsf(v) <= 100;
+        }
+    }
+    double mean = sum / (double)inliers, sd = sqrt(sq / (double)inliers - mean * mean);
+    /* truncation at +-3.1 sd barely changes the moments: mean 0.5 exactly by symmetry, sd 0.16 *
+     * (1 - ~0.006) */
+    CHECK_NEAR(mean, 0.5, 0.001);
+    CHECK_NEAR(sd, 0.16, 0.002);
+    /* outliers: Binomial(10^6, 1e-4) has mean 100, sd 10; those landing in [0, 1] (0.5%) are
+     * counted as inliers */
+    CHECK_MSG(outliers > 60 && outliers < 140, "outliers %zu", outliers);
+    CHECK(big == outliers);
+    matrix_free(&a);
+    matrix_free(&b);
+
+    CHECK_OK(synthetic_gaussian(&a, 1000, 100, 3.0, 2.0, 1, &err), &err);
+    sum = sq = 0;
+    for (size_t i = 0; i < 100000; i++) {
+        sum += a.data[i];
+        sq += (double)a.data[i] * a.data[i];
+    }
+    mean = sum / 1e5;
+    CHECK_NEAR(mean, 3.0, 0.03);
+    CHECK_NEAR(sqrt(sq / 1e5 - mean * mean), 2.0, 0.03);
+    matrix_free(&a);
+    return check_done("synthetic");
+}
