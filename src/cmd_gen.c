@@ -27,6 +27,7 @@ int cmd_gen(int argc, char **argv, qb_error *err) {
     const char *out = NULL;
     int c, s = QB_OK;
     optind = 1;
+    opterr = 0; /* we report unknown options ourselves, on one line */
     if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
         fputs(usage, stdout);
         return QB_OK;

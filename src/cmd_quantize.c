@@ -68,6 +68,7 @@ static int parse(int argc, char **argv, quant_params *p, const char **data, size
     uint64_t u;
     size_t z;
     optind = 1;
+    opterr = 0; /* we report unknown options ourselves, on one line */
     while (!s && (c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
         case O_DATA: *data = optarg; break;

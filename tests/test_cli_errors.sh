@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# test_cli_errors.sh - bad input gets one clear line on stderr, exit status 2 and no output file.
+# usage: test_cli_errors.sh QETBENCH MAKE_BAD_H5
+set -u
+Q=$1
+MAKE_BAD=$2
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+fail=0
+
+# expect_error NAME PATTERN ARGS...: exit 2, one stderr line matching PATTERN, nothing written
+expect_error() {
+    local name=$1 pattern=$2
+    shift 2
+    "$Q" "$@" -o /dev/null >/dev/null 2>"$dir/err" </dev/null
+    local rc=$?
+    [ "$1" = quantize ] && { "$Q" "$@" --save-reconstruction "$dir/out.h5" >/dev/null 2>"$dir/err"; rc=$?; }
+    local lines
+    lines=$(wc -l <"$dir/err")
+    if [ "$rc" -ne 2 ] || [ "$lines" -ne 1 ] || ! grep -q -- "$pattern" "$dir/err"; then
+        echo "FAIL $name: exit $rc, $lines lines: $(cat "$dir/err")"
+        fail=1
+    elif [ -e "$dir/out.h5" ] || ls "$dir"/out.h5.tmp-* >/dev/null 2>&1; then
+        echo "FAIL $name: left an output file"
+        fail=1
+    else
+        echo "ok   $name: $(cat "$dir/err")"
+    fi
+}
+
+"$Q" gen synthetic --n 64 --d 16 --seed 1 -o "$dir/good.h5" || { echo "FAIL gen"; exit 1; }
+"$Q" gen gaussian --n 64 --d 15 --seed 1 -o "$dir/odd.h5"
+printf 'plain text\n' >"$dir/text.h5"
+
+q() { expect_error "$1" "$2" quantize --method "${3:-pq}" "${@:4}"; }
+q missing-file "cannot open" pq --data "$dir/none.h5" --ratio 8
+q not-hdf5 "not an HDF5 file" pq --data "$dir/text.h5" --ratio 8
+q missing-dataset "no dataset '/nope'" pq --data "$dir/good.h5:/nope" --ratio 8
+q m-not-dividing "does not divide" pq --data "$dir/odd.h5" --subspaces 4 --ratio 4
+q ks-over-n "exceeds the 64 rows" pq --data "$dir/good.h5" --ks 65
+q infeasible "infeasible budget" pq --data "$dir/good.h5" --ratio 500
+q qet-levels "valid l: 0..4" qet --data "$dir/good.h5" --iterations 5 --ratio 4
+q codebook-bits "codebook-bits must be in 1..32" qet --data "$dir/good.h5" --codebook-bits 40 --ratio 4
+q residual-spec "bad stage" qet --data "$dir/good.h5" --residual "pq;0.3" --ratio 4
+q unknown-method "unknown method" nope --data "$dir/good.h5" --ratio 4
+q bad-number "needs a number" pq --data "$dir/good.h5" --ratio 8x
+q both-sources "exactly one of" pq --data "$dir/good.h5" --synthetic 8,8 --ratio 4
+
+"$MAKE_BAD" "$dir" || { echo "FAIL writing malformed files"; exit 1; }
+q nan "contains NaN at row 1, column 2" pq --data "$dir/nan.h5" --ks 2 --subspaces 2
+q rank-3 "has rank 3" pq --data "$dir/rank3.h5" --ks 2
+expect_error unknown-option "unknown or incomplete option" quantize --method pq --bogus 1
+expect_error unknown-command "unknown command" frobnicate
+expect_error gen-missing-args "needs --n, --d and -o" gen synthetic --n 4
+
+# a good run still works and writes its file
+"$Q" quantize --data "$dir/good.h5" --method pq --subspaces 4 --ratio 4 --json \
+    --save-reconstruction "$dir/recon.h5" >"$dir/json" || { echo "FAIL good run"; fail=1; }
+grep -q '"method":"pq"' "$dir/json" && [ -s "$dir/recon.h5" ] || { echo "FAIL good run output"; fail=1; }
+exit $fail
