@@ -43,6 +43,50 @@ static size_t block_rows(size_t k) {
     return b;
 }
 
+/* Index of the smallest s[j] (the first one on ties), in LANES independent running minima
+ * (no loop-carried dependency from one element to the next); the lanes are then merged by (value, index),
+ * which gives the same answer as a plain left-to-right scan. */
+#define LANES 16
+static uint32_t argmin_row(const float *restrict s, size_t k, float *best_out) {
+    float best;
+    uint32_t arg = 0;
+    size_t j = 0;
+    if (k >= LANES) {
+        float bv[LANES];
+        uint32_t bi[LANES];
+        for (size_t l = 0; l < LANES; l++) {
+            bv[l] = s[l];
+            bi[l] = (uint32_t)l;
+        }
+        for (j = LANES; j + LANES <= k; j += LANES)
+            for (size_t l = 0; l < LANES; l++) {
+                float v = s[j + l];
+                int lt = v < bv[l];
+                bv[l] = lt ? v : bv[l];
+                bi[l] = lt ? (uint32_t)(j + l) : bi[l];
+            }
+        best = bv[0];
+        arg = bi[0];
+        for (size_t l = 1; l < LANES; l++)
+            if (bv[l] < best || (bv[l] == best && bi[l] < arg)) {
+                best = bv[l];
+                arg = bi[l];
+            }
+    } else {
+        best = s[0];
+        j = 1;
+    }
+    for (; j < k; j++) { /* indices above every lane's: strict < keeps the first minimum */
+        float v = s[j];
+        if (v < best) {
+            best = v;
+            arg = (uint32_t)j;
+        }
+    }
+    *best_out = best;
+    return arg;
+}
+
 /* BLAS runs single-threaded inside our OpenMP blocks: two nested levels of threads on a small
  * machine are many times slower than either alone (DESIGN §2). */
 static void blas_serial(void) {
@@ -80,19 +124,13 @@ int kmeans_assign(const float *x, size_t n, size_t dim, size_t ld, const float *
             if (!scores)
                 continue;
             size_t r0 = b * bs, rows = n - r0 < bs ? n - r0 : bs;
+            for (size_t i = 0; i < rows; i++) /* scores = ||c||^2 - 2 x.c, the GEMM adds the second term */
+                memcpy(scores + i * k, cnorm, k * sizeof *scores);
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows, (int)k, (int)dim, -2.0f,
-                        x + r0 * ld, (int)ld, centroids, (int)dim, 0.0f, scores, (int)k);
+                        x + r0 * ld, (int)ld, centroids, (int)dim, 1.0f, scores, (int)k);
             for (size_t i = 0; i < rows; i++) {
-                const float *s = scores + i * k;
-                float best = s[0] + cnorm[0];
-                uint32_t arg = 0;
-                for (size_t j = 1; j < k; j++) {
-                    float v = s[j] + cnorm[j];
-                    if (v < best) {
-                        best = v;
-                        arg = (uint32_t)j;
-                    }
-                }
+                float best;
+                uint32_t arg = argmin_row(scores + i * k, k, &best);
                 codes[r0 + i] = arg;
                 if (dist) {
                     const float *xi = x + (r0 + i) * ld;
