@@ -64,48 +64,88 @@ void qet_reorder_reference(const float *x, size_t n, size_t d, unsigned levels, 
     free(scratch);
 }
 
-/* ---- fast path: one level over a whole row, branch-free selects, ping-pong buffers ---- */
+/* ---- fast path ----
+ * At every level the pairs are adjacent columns (2q, 2q+1) across the whole row, whatever the block
+ * size: one branch-free streaming pass splits all d/2 pairs into mins and maxs, then each block's
+ * run of mins and maxs is copied to its S and L halves. Pair q = b * h + p is pair p of block b,
+ * the same numbering as the reference and the map. */
 
-static void level_forward(const float *restrict src, float *restrict dst, uint8_t *restrict flags,
+typedef struct {
+    float *mins, *maxs; /* (d/2) */
+    uint8_t *flags;     /* (d/2) */
+    float *row;         /* (d) ping-pong buffer */
+} row_scratch;
+
+static int scratch_alloc(row_scratch *sc, size_t d) {
+    sc->mins = malloc(d / 2 * sizeof *sc->mins);
+    sc->maxs = malloc(d / 2 * sizeof *sc->maxs);
+    sc->flags = malloc(d / 2 + 1);
+    sc->row = malloc(d * sizeof *sc->row);
+    return sc->mins && sc->maxs && sc->flags && sc->row;
+}
+
+static void scratch_free(row_scratch *sc) {
+    free(sc->mins);
+    free(sc->maxs);
+    free(sc->flags);
+    free(sc->row);
+}
+
+static void level_forward(const float *restrict src, float *restrict dst, row_scratch *sc,
                           size_t d, unsigned k) {
-    size_t w = d >> k, h = w / 2;
+    size_t pairs = d / 2, w = d >> k, h = w / 2;
+    float *restrict lo = sc->mins, *restrict hi = sc->maxs;
+    uint8_t *restrict f = sc->flags;
+    for (size_t q = 0; q < pairs; q++) {
+        float a = src[2 * q], b = src[2 * q + 1];
+        int sw = a > b;
+        lo[q] = sw ? b : a;
+        hi[q] = sw ? a : b;
+        f[q] = (uint8_t)sw;
+    }
     for (size_t base = 0, q = 0; base < d; base += w, q += h) {
-        const float *s = src + base;
-        float *lo = dst + base, *hi = dst + base + h;
-        uint8_t *f = flags + q;
-        for (size_t p = 0; p < h; p++) {
-            float a = s[2 * p], b = s[2 * p + 1];
-            int sw = a > b;
-            lo[p] = sw ? b : a;
-            hi[p] = sw ? a : b;
-            f[p] = (uint8_t)sw;
-        }
+        memcpy(dst + base, lo + q, h * sizeof *dst);
+        memcpy(dst + base + h, hi + q, h * sizeof *dst);
     }
 }
 
-static void level_inverse(const float *restrict src, float *restrict dst,
-                          const uint8_t *restrict flags, size_t d, unsigned k) {
-    size_t w = d >> k, h = w / 2;
+static void level_inverse(const float *restrict src, float *restrict dst, row_scratch *sc,
+                          size_t d, unsigned k) {
+    size_t pairs = d / 2, w = d >> k, h = w / 2;
+    float *restrict lo = sc->mins, *restrict hi = sc->maxs;
+    const uint8_t *restrict f = sc->flags;
     for (size_t base = 0, q = 0; base < d; base += w, q += h) {
-        const float *lo = src + base, *hi = src + base + h;
-        float *o = dst + base;
-        const uint8_t *f = flags + q;
-        for (size_t p = 0; p < h; p++) {
-            int sw = f[p];
-            float s = lo[p], l = hi[p];
-            o[2 * p] = sw ? l : s;
-            o[2 * p + 1] = sw ? s : l;
-        }
+        memcpy(lo + q, src + base, h * sizeof *lo);
+        memcpy(hi + q, src + base + h, h * sizeof *hi);
+    }
+    for (size_t q = 0; q < pairs; q++) {
+        int sw = f[q];
+        float s = lo[q], l = hi[q];
+        dst[2 * q] = sw ? l : s;
+        dst[2 * q + 1] = sw ? s : l;
     }
 }
 
+/* Flags (0/1 bytes) to map bits; whole bytes at a time when the run starts on a byte, which it
+ * does whenever d/2 is a multiple of 8. The map bits are zero on entry. */
 static void pack_flags(const uint8_t *flags, size_t count, uint8_t *imap, size_t bit0) {
-    for (size_t p = 0; p < count; p++)
+    size_t p = 0;
+    if ((bit0 & 7) == 0)
+        for (uint8_t *out = imap + (bit0 >> 3); p + 8 <= count; p += 8, out++)
+            *out = (uint8_t)(flags[p] | flags[p + 1] << 1 | flags[p + 2] << 2 | flags[p + 3] << 3 |
+                             flags[p + 4] << 4 | flags[p + 5] << 5 | flags[p + 6] << 6 |
+                             flags[p + 7] << 7);
+    for (; p < count; p++)
         imap[(bit0 + p) >> 3] |= (uint8_t)(flags[p] << ((bit0 + p) & 7));
 }
 
 static void unpack_flags(const uint8_t *imap, size_t bit0, size_t count, uint8_t *flags) {
-    for (size_t p = 0; p < count; p++)
+    size_t p = 0;
+    if ((bit0 & 7) == 0)
+        for (const uint8_t *in = imap + (bit0 >> 3); p + 8 <= count; p += 8, in++)
+            for (unsigned b = 0; b < 8; b++)
+                flags[p + b] = (uint8_t)((*in >> b) & 1);
+    for (; p < count; p++)
         flags[p] = (uint8_t)((imap[(bit0 + p) >> 3] >> ((bit0 + p) & 7)) & 1);
 }
 
@@ -117,11 +157,11 @@ void qet_reorder(const float *x, size_t n, size_t d, unsigned levels, float *out
     size_t pairs = d / 2, chunks = (n + ROW_CHUNK - 1) / ROW_CHUNK;
 #pragma omp parallel
     {
-        float *tmp = malloc(d * sizeof *tmp);
-        uint8_t *flags = malloc(pairs);
+        row_scratch sc;
+        int ok = scratch_alloc(&sc, d);
 #pragma omp for schedule(static)
         for (size_t c = 0; c < chunks; c++) {
-            if (!tmp || !flags)
+            if (!ok)
                 continue;
             size_t r0 = c * ROW_CHUNK, r1 = r0 + ROW_CHUNK < n ? r0 + ROW_CHUNK : n;
             size_t b0 = r0 * levels * pairs, b1 = r1 * levels * pairs;
@@ -130,15 +170,14 @@ void qet_reorder(const float *x, size_t n, size_t d, unsigned levels, float *out
             for (size_t i = r0; i < r1; i++) {
                 const float *src = x + i * d;
                 for (unsigned k = 0; k < levels; k++) {
-                    float *dst = ((levels - k) % 2 == 1) ? out + i * d : tmp;
-                    level_forward(src, dst, flags, d, k);
-                    pack_flags(flags, pairs, imap, (i * levels + k) * pairs);
+                    float *dst = ((levels - k) % 2 == 1) ? out + i * d : sc.row;
+                    level_forward(src, dst, &sc, d, k);
+                    pack_flags(sc.flags, pairs, imap, (i * levels + k) * pairs);
                     src = dst;
                 }
             }
         }
-        free(tmp);
-        free(flags);
+        scratch_free(&sc);
     }
 }
 
@@ -151,23 +190,22 @@ void qet_inverse(const float *xr, size_t n, size_t d, unsigned levels, const uin
     size_t pairs = d / 2;
 #pragma omp parallel
     {
-        float *tmp = malloc(d * sizeof *tmp);
-        uint8_t *flags = malloc(pairs);
+        row_scratch sc;
+        int ok = scratch_alloc(&sc, d);
 #pragma omp for schedule(static)
         for (size_t i = 0; i < n; i++) {
-            if (!tmp || !flags)
+            if (!ok)
                 continue;
             const float *src = xr + i * d;
             for (unsigned j = 0; j < levels; j++) {
                 unsigned k = levels - 1 - j; /* undo the deepest level first */
-                float *dst = ((levels - j) % 2 == 1) ? out + i * d : tmp;
-                unpack_flags(imap, (i * levels + k) * pairs, pairs, flags);
-                level_inverse(src, dst, flags, d, k);
+                float *dst = ((levels - j) % 2 == 1) ? out + i * d : sc.row;
+                unpack_flags(imap, (i * levels + k) * pairs, pairs, sc.flags);
+                level_inverse(src, dst, &sc, d, k);
                 src = dst;
             }
         }
-        free(tmp);
-        free(flags);
+        scratch_free(&sc);
     }
 }
 
