@@ -23,6 +23,7 @@ static const command commands[] = {
     {"gen", cmd_gen, "write a generated matrix (synthetic, gaussian) to HDF5"},
     {"quantize", cmd_quantize, "quantize one matrix with one method and report error and bits"},
     {"bench", cmd_bench, "micro-benchmarks: QET reorder vs memcpy, k-means assignment vs sgemm"},
+    {"data", cmd_data, "convert real data (checkpoints, KV cache, GIST, vectors) to HDF5"},
 };
 
 static void print_help(void) {

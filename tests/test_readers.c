@@ -9,6 +9,7 @@
 #include "fvecs.h"
 #include "h5io.h"
 #include "safetensors.h"
+#include "wink.h"
 
 static void write_bytes(const char *path, const void *a, size_t na, const void *b, size_t nb) {
     FILE *f = fopen(path, "wb");
@@ -211,7 +212,61 @@ static void test_vecs(void) {
     matrix_free(&m);
 }
 
+static void test_wink(void) {
+    qb_error err = {0};
+    const char *path = "test_readers_wink.json";
+    /* The package's layout at d = 3: norm sqrt(1+4+4) = 3 and word index after the values. */
+    const char *good =
+        "{\"precision\":8,\"l2NormIndex\":3,\"wordIndex\":4,\"size\":3,\"dimensions\":3,"
+        "\"words\":[\"the\",\",\",\"\\\"q\"],\n\"vectors\":{\"the\":[1,-2,2,3,0],"
+        " \",\" : [0.5, 0, -1.5e-1, 0.522015325, 1], \"\\\"q\":[0,0,1,1,2]},"
+        "\"unkVector\":[0,0,0,0,-1]}\n";
+    write_bytes(path, good, strlen(good), NULL, 0);
+    matrix m;
+    wink_info info;
+    CHECK_OK(wink_read(path, 0, &m, &info, &err), &err);
+    CHECK(m.rows == 3 && m.cols == 3 && info.size == 3 && info.dimensions == 3);
+    CHECK(m.data[1] == -2.0f && m.data[3] == 0.5f && m.data[5] == -0.15f && m.data[8] == 1.0f);
+    CHECK(info.max_norm_error < 1e-6);
+    matrix_free(&m);
+    CHECK_OK(wink_read(path, 2, &m, &info, &err), &err);
+    CHECK(m.rows == 2 && m.data[3] == 0.5f);
+    matrix_free(&m);
+    /* Truncated anywhere: an error naming the place, nothing returned. */
+    for (size_t cut = 10; cut < strlen(good) - 2; cut += 17) {
+        write_bytes(path, good, cut, NULL, 0);
+        qb_error e = {0};
+        CHECK_MSG(wink_read(path, 0, &m, &info, &e) == QB_EINPUT && m.data == NULL,
+                  "cut at %zu: %s", cut, e.msg);
+    }
+    const char *bad[] = {
+        /* a vector one number short */
+        "{\"l2NormIndex\":2,\"wordIndex\":3,\"size\":1,\"dimensions\":2,"
+        "\"vectors\":{\"a\":[1,2,0]}}",
+        /* word index out of order */
+        "{\"l2NormIndex\":2,\"wordIndex\":3,\"size\":1,\"dimensions\":2,"
+        "\"vectors\":{\"a\":[1,0,1,5]}}",
+        /* fewer vectors than the header promises */
+        "{\"l2NormIndex\":2,\"wordIndex\":3,\"size\":2,\"dimensions\":2,"
+        "\"vectors\":{\"a\":[1,0,1,0]}}",
+        /* vectors before the header */
+        "{\"vectors\":{\"a\":[1,0,1,0]},\"dimensions\":2}",
+        /* not a number */
+        "{\"l2NormIndex\":2,\"wordIndex\":3,\"size\":1,\"dimensions\":2,"
+        "\"vectors\":{\"a\":[1,x,1,0]}}",
+    };
+    const char *msg[] = {"has 3 numbers", "word index 5", "promises 2", "before", "number"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        write_bytes(path, bad[i], strlen(bad[i]), NULL, 0);
+        qb_error e = {0};
+        CHECK_MSG(wink_read(path, 0, &m, &info, &e) == QB_EINPUT && strstr(e.msg, msg[i]),
+                  "case %zu: %s", i, e.msg);
+    }
+    unlink(path);
+}
+
 int main(void) {
+    test_wink();
     test_half_conversions();
     test_safetensors();
     test_vecs();
