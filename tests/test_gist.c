@@ -161,9 +161,41 @@ static void test_idx(void) {
     unlink(path);
 }
 
-int main(void) {
+/* The committed slice of real Fashion-MNIST images: header, pixel statistics computed from the
+ * package's bytes when the slice was cut, and a GIST that is finite and differs per image. */
+static void test_real_slice(const char *path) {
+    qb_error err = {0};
+    matrix px, g;
+    size_t dims[3];
+    CHECK_OK(idx_read(path, 0, &px, dims, &err), &err);
+    CHECK(px.rows == 8 && px.cols == 784 && dims[1] == 28 && dims[2] == 28);
+    double sum0 = 0, sum = 0, mx = 0;
+    for (size_t i = 0; i < px.rows * px.cols; i++) {
+        sum += px.data[i];
+        mx = fmax(mx, px.data[i]);
+    }
+    for (size_t i = 0; i < 784; i++)
+        sum0 += px.data[i];
+    CHECK(sum0 == 76247 && mx == 255);
+    CHECK_NEAR(sum / (8 * 784), 84.37755102040816, 1e-9);
+    CHECK_OK(gist_images(&px, 28, 28, 32, &g, &err), &err);
+    int finite = 1, differ = 0;
+    for (size_t i = 0; i < 8 * 512; i++)
+        finite &= isfinite(g.data[i]) && g.data[i] >= 0;
+    for (size_t j = 0; j < 512; j++)
+        differ |= g.data[j] != g.data[512 + j];
+    CHECK(finite && differ);
+    matrix_free(&px);
+    matrix_free(&g);
+}
+
+int main(int argc, char **argv) {
     test_filters();
     test_images_threads();
     test_idx();
+    if (argc > 1)
+        test_real_slice(argv[1]);
+    else
+        CHECK_MSG(0, "usage: test_gist FASHION-SLICE.idx3.gz");
     return check_done("gist");
 }
