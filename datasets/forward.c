@@ -4,6 +4,7 @@
 
 #include <cblas.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -305,4 +306,64 @@ void kvcache_free(kvcache *c) {
     matrix_free(&c->v);
     free(c->token_ids);
     memset(c, 0, sizeof *c);
+}
+
+int kvcache_write_h5(const kvcache *c, const llama2c_model *m, const kvcache_spec *spec,
+                     const char *out, const h5_attrs *base, qb_error *err) {
+    size_t L = (size_t)m->cfg.n_layers, kv = m->kv_dim, rows = c->k.rows;
+    h5_writer w;
+    matrix part = {0}, toks = {0};
+    int s = h5_writer_open(&w, out, err);
+    if (s)
+        return s;
+    char desc[640];
+    for (int which = 0; which < 2 && !s; which++) {
+        const matrix *all = which ? &c->v : &c->k;
+        const char *kvname = which ? "v" : "k";
+        snprintf(desc, sizeof desc,
+                 "%s: %s of a LLaMA-2-architecture model's forward pass (%zu layers, kv_dim %zu, "
+                 "columns layer-major in /all): %zu sequences x %zu tokens sampled from the model "
+                 "at temperature %g from BOS, seed %llu",
+                 base->description, which ? "values" : "keys after RoPE", L, kv, spec->sequences,
+                 spec->tokens, spec->temperature, (unsigned long long)spec->seed);
+        h5_attrs a = {.source = base->source, .license = base->license, .description = desc,
+                      .source_bits = 32};
+        char name[64];
+        snprintf(name, sizeof name, "/%s/all", kvname);
+        s = h5_writer_put(&w, name, all, &a, err);
+        for (size_t l = 0; l < L && !s; l++) {
+            if ((s = matrix_alloc(&part, rows, kv, err)))
+                break;
+            for (size_t r = 0; r < rows; r++)
+                memcpy(matrix_row(&part, r), matrix_row(all, r) + l * kv, kv * sizeof(float));
+            snprintf(name, sizeof name, "/%s/layer_%zu", kvname, l);
+            s = h5_writer_put(&w, name, &part, &a, err);
+            matrix_free(&part);
+        }
+    }
+    if (!s && !(s = matrix_alloc(&toks, spec->sequences, spec->tokens, err))) {
+        for (size_t i = 0; i < rows; i++)
+            toks.data[i] = (float)c->token_ids[i];
+        h5_attrs a = {.source = base->source, .license = base->license,
+                      .description = "token ids of the sampled sequences (BOS = 1 first)",
+                      .source_bits = 32};
+        s = h5_writer_put(&w, "/tokens", &toks, &a, err);
+        matrix_free(&toks);
+    }
+    char stat[64];
+    snprintf(stat, sizeof stat, "%.6f", c->mean_log_prob);
+    if (!s)
+        s = h5_writer_string_attr(&w, "/", "mean_log_prob", stat, err);
+    snprintf(stat, sizeof stat, "%.6f", c->mean_entropy);
+    if (!s)
+        s = h5_writer_string_attr(&w, "/", "mean_entropy", stat, err);
+    if (!s)
+        s = h5_writer_string_attr(&w, "/", "source", base->source, err);
+    if (!s)
+        s = h5_writer_string_attr(&w, "/", "license", base->license, err);
+    if (s) {
+        h5_writer_abort(&w);
+        return s;
+    }
+    return h5_writer_commit(&w, err);
 }

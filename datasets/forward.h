@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "error.h"
+#include "h5io.h"
 #include "llama2c.h"
 #include "matrix.h"
 
@@ -65,5 +66,10 @@ int kvcache_generate(const llama2c_model *m, const kvcache_spec *spec, kvcache *
 int kvcache_of_tokens(const llama2c_model *m, const int *tokens, size_t n, matrix *k, matrix *v,
                       qb_error *err);
 void kvcache_free(kvcache *c);
+/* Writes /k/all, /v/all (rows, layers * kv_dim), /k/layer_<i>, /v/layer_<i> (rows, kv_dim),
+ * /tokens (sequences, tokens) and root attributes mean_log_prob, mean_entropy, source, license.
+ * base: source, license and a description prefix for every dataset. Atomic. */
+int kvcache_write_h5(const kvcache *c, const llama2c_model *m, const kvcache_spec *spec,
+                     const char *out, const h5_attrs *base, qb_error *err);
 
 #endif

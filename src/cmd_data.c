@@ -72,65 +72,15 @@ static int write_kvcache(const data_opts *o, qb_error *err) {
         llama2c_free(&m);
         return s;
     }
-    size_t L = (size_t)m.cfg.n_layers, kv = m.kv_dim, rows = c.k.rows;
-    char desc[512], src[512];
-    snprintf(src, sizeof src, "%s", o->source ? o->source : o->input);
-    h5_writer w;
-    matrix part = {0}, toks = {0};
-    if ((s = h5_writer_open(&w, o->out, err)))
-        goto done;
-    for (int which = 0; which < 2 && !s; which++) {
-        const matrix *all = which ? &c.v : &c.k;
-        const char *kvname = which ? "v" : "k";
-        snprintf(desc, sizeof desc,
-                 "%s, %s of a LLaMA-2-architecture model's forward pass (%zu layers, kv_dim %zu): "
-                 "%zu sequences x %zu tokens sampled from the model at temperature %g from BOS, "
-                 "seed %llu",
-                 o->description ? o->description : "KV cache",
-                 which ? "values" : "keys after RoPE", L, kv, o->sequences, o->tokens,
-                 o->temperature, (unsigned long long)o->seed);
-        h5_attrs a = {.source = src, .license = o->license ? o->license : "unknown",
-                      .description = desc, .source_bits = 32};
-        char name[64];
-        snprintf(name, sizeof name, "/%s/all", kvname);
-        s = h5_writer_put(&w, name, all, &a, err);
-        for (size_t l = 0; l < L && !s; l++) {
-            if ((s = matrix_alloc(&part, rows, kv, err)))
-                break;
-            for (size_t r = 0; r < rows; r++)
-                memcpy(matrix_row(&part, r), matrix_row(all, r) + l * kv, kv * sizeof(float));
-            snprintf(name, sizeof name, "/%s/layer_%zu", kvname, l);
-            s = h5_writer_put(&w, name, &part, &a, err);
-            matrix_free(&part);
-        }
-    }
-    if (!s && !(s = matrix_alloc(&toks, o->sequences, o->tokens, err))) {
-        for (size_t i = 0; i < rows; i++)
-            toks.data[i] = (float)c.token_ids[i];
-        h5_attrs a = {.source = src, .license = o->license ? o->license : "unknown",
-                      .description = "token ids of the sampled sequences (BOS = 1 first)",
-                      .source_bits = 32};
-        s = h5_writer_put(&w, "/tokens", &toks, &a, err);
-        matrix_free(&toks);
-    }
-    char stats[128];
-    snprintf(stats, sizeof stats, "%.6f", c.mean_log_prob);
+    h5_attrs base = {.source = o->source ? o->source : o->input,
+                     .license = o->license ? o->license : "unknown",
+                     .description = o->description ? o->description : "KV cache"};
+    s = kvcache_write_h5(&c, &m, &spec, o->out, &base, err);
     if (!s)
-        s = h5_writer_string_attr(&w, "/", "mean_log_prob", stats, err);
-    snprintf(stats, sizeof stats, "%.6f", c.mean_entropy);
-    if (!s)
-        s = h5_writer_string_attr(&w, "/", "mean_entropy", stats, err);
-    if (!s)
-        s = h5_writer_string_attr(&w, "/", "source", src, err);
-    if (s)
-        h5_writer_abort(&w);
-    else
-        s = h5_writer_commit(&w, err);
-    if (!s)
-        printf("kvcache: %zu rows, %zu layers x kv_dim %zu; mean log-prob of the sampled tokens "
+        printf("kvcache: %zu rows, %d layers x kv_dim %zu; mean log-prob of the sampled tokens "
                "%.4f nats (uniform %.4f), mean predictive entropy %.4f nats\n",
-               rows, L, kv, c.mean_log_prob, -log((double)m.cfg.vocab_size), c.mean_entropy);
-done:
+               c.k.rows, m.cfg.n_layers, m.kv_dim, c.mean_log_prob,
+               -log((double)m.cfg.vocab_size), c.mean_entropy);
     kvcache_free(&c);
     llama2c_free(&m);
     return s;

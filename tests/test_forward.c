@@ -3,6 +3,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "forward.h"
@@ -111,6 +112,28 @@ static void test_generate(const llama2c_model *m) {
     CHECK_OK(kvcache_generate(m, &gs, &g, &err), &err);
     CHECK(!memcmp(g.token_ids + 1, greedy_ref, 32 * sizeof(int)));
     kvcache_free(&g);
+
+    /* HDF5 layout: /k/layer_i is columns i*kv_dim.. of /k/all; tokens as written. */
+    h5_attrs base = {.source = "test", .license = "MIT", .description = "test"};
+    const char *out = "test_forward_kv.h5";
+    CHECK_OK(kvcache_write_h5(&c1, m, &spec, out, &base, &err), &err);
+    matrix all, l2, toks;
+    unsigned bits;
+    CHECK_OK(h5_read_matrix("test_forward_kv.h5:/v/all", &all, &bits, &err), &err);
+    CHECK_OK(h5_read_matrix("test_forward_kv.h5:/v/layer_2", &l2, &bits, &err), &err);
+    CHECK_OK(h5_read_matrix("test_forward_kv.h5:/tokens", &toks, &bits, &err), &err);
+    CHECK(all.rows == 192 && all.cols == 160 && l2.rows == 192 && l2.cols == 32 && bits == 32);
+    CHECK(all.data && !memcmp(all.data, c1.v.data, 192 * 160 * sizeof(float)));
+    int slice = l2.data != NULL;
+    for (size_t r = 0; slice && r < 192; r++)
+        slice = !memcmp(matrix_row(&l2, r), matrix_row(&all, r) + 64, 32 * sizeof(float));
+    CHECK(slice);
+    CHECK(toks.rows == 3 && toks.cols == 64 && toks.data[64] == FORWARD_BOS &&
+          toks.data[65] == (float)c1.token_ids[65]);
+    matrix_free(&all);
+    matrix_free(&l2);
+    matrix_free(&toks);
+    unlink(out);
     kvcache_free(&c1);
     kvcache_free(&c2);
     kvcache_free(&c3);
