@@ -11,6 +11,7 @@
 
 #include "h5io.h"
 #include "matrix.h"
+#include "sha256.h"
 
 /* Bigger than any released model and small enough that no size product overflows 64 bits. */
 #define MAX_SIDE (1 << 20)
@@ -89,8 +90,10 @@ size_t llama2c_layout(const llama2c_config *c, llama2c_tensor t[LLAMA2C_MAX_TENS
 /* Opens the file, reads the header and checks that its size is what the header implies. */
 static int open_checked(const char *path, FILE **fp, llama2c_config *cfg,
                         llama2c_tensor t[LLAMA2C_MAX_TENSORS], size_t *nt, qb_error *err) {
+    int checked = 0;
     int s = llama2c_read_config(path, cfg, err);
-    if (s)
+    /* A SHA256SUMS beside the checkpoint (as for the shipped one) is checked on every read. */
+    if (s || (s = sha256_verify_beside(path, &checked, err)))
         return s;
     FILE *f = fopen(path, "rb");
     uint64_t size = 0, floats = 0;

@@ -55,7 +55,8 @@ typedef struct {
     float *wcls;           /* (vocab, dim): tok_embeddings when the classifier is shared */
 } llama2c_model;
 
-/* Whole checkpoint in memory; the file size must match the header exactly. */
+/* Whole checkpoint in memory; the file size must match the header exactly, and the SHA-256
+ * listed for it in a SHA256SUMS file beside it, if any (sha256_verify_beside). */
 int llama2c_load(const char *path, llama2c_model *m, qb_error *err);
 void llama2c_free(llama2c_model *m);
 

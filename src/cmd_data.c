@@ -15,7 +15,6 @@
 #include "idx.h"
 #include "llama2c.h"
 #include "safetensors.h"
-#include "sha256.h"
 #include "wink.h"
 
 static const char usage[] =
@@ -52,18 +51,10 @@ static double now(void) {
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-static int checksum(const char *path, qb_error *err) {
-    int checked = 0;
-    int s = sha256_verify_beside(path, &checked, err);
-    if (!s && checked)
-        printf("checksum ok: %s (SHA256SUMS)\n", path);
-    return s;
-}
-
 static int write_kvcache(const data_opts *o, qb_error *err) {
     llama2c_model m;
-    int s = checksum(o->input, err);
-    if (s || (s = llama2c_load(o->input, &m, err)))
+    int s = llama2c_load(o->input, &m, err);
+    if (s)
         return s;
     kvcache_spec spec = {.tokens = o->tokens, .sequences = o->sequences, .seed = o->seed,
                          .temperature = o->temperature};
@@ -232,8 +223,7 @@ int cmd_data(int argc, char **argv, qb_error *err) {
         return qb_fail(err, "--max must be positive");
     double t0 = now();
     if (!strcmp(o.kind, "llama2c")) {
-        if (!(s = checksum(o.input, err)))
-            s = llama2c_to_h5(o.input, o.out, o.source, o.license, err);
+        s = llama2c_to_h5(o.input, o.out, o.source, o.license, err);
     } else if (!strcmp(o.kind, "safetensors")) {
         s = safetensors_to_h5(o.input, o.out, o.source, o.license, err);
     } else if (!strcmp(o.kind, "kvcache")) {

@@ -108,6 +108,25 @@ static void test_bad_files(const char *ckpt) {
     CHECK(llama2c_load(bad, &m, &err) == QB_EINPUT && strstr(err.msg, "versioned"));
     CHECK(llama2c_load("no-such-file.bin", &m, &err) == QB_EINPUT);
     unlink(bad);
+    /* A listed checkpoint whose bytes changed is refused by the loader itself (in a folder of
+     * its own, so no other test sees the list). */
+    char dir[] = "/tmp/qb-llama2c-XXXXXX", name[64], list[64], h5[64];
+    CHECK(mkdtemp(dir) != NULL);
+    snprintf(name, sizeof name, "%s/listed.bin", dir);
+    snprintf(list, sizeof list, "%s/SHA256SUMS", dir);
+    snprintf(h5, sizeof h5, "%s/out.h5", dir);
+    write_variant(ckpt, name, -1, -1, 0);
+    FILE *l = fopen(list, "w");
+    fprintf(l, "9414d5a285453a7eab631713d171753232c978f6f97654211469aff8be93c8d6 *listed.bin\n");
+    fclose(l);
+    CHECK_OK(llama2c_load(name, &m, &err), &err);
+    llama2c_free(&m);
+    write_variant(ckpt, name, -1, 6, 511); /* seq_len 512 -> 511: one header byte */
+    CHECK(llama2c_load(name, &m, &err) == QB_EINPUT && strstr(err.msg, "checksum"));
+    CHECK(llama2c_to_h5(name, h5, NULL, NULL, &err) == QB_EINPUT && access(h5, F_OK) != 0);
+    unlink(name);
+    unlink(list);
+    rmdir(dir);
 }
 
 int main(int argc, char **argv) {
