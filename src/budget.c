@@ -57,6 +57,29 @@ storage_bits budget_pq(size_t n, size_t d, size_t m, uint64_t k, unsigned entry_
     return s;
 }
 
+storage_bits budget_opq(size_t n, size_t d, size_t m, uint64_t k) {
+    storage_bits s = budget_pq(n, d, m, k, FLOAT_BITS);
+    s.rotation = (uint64_t)d * d * FLOAT_BITS;
+    return s;
+}
+
+storage_bits budget_lopq(size_t n, size_t d, size_t m, uint64_t k, size_t cells) {
+    storage_bits s = {0};
+    s.codes = (uint64_t)n * m * bits_for_count(k);
+    s.codebooks = (uint64_t)cells * k * d * FLOAT_BITS; /* per cell: m codebooks of k x d/m */
+    s.rotation = (uint64_t)cells * d * d * FLOAT_BITS;
+    s.coarse = (uint64_t)n * bits_for_count(cells) + 2 * (uint64_t)cells * d * FLOAT_BITS;
+    return s;
+}
+
+size_t budget_lopq_default_cells(size_t n, size_t d, uint64_t budget) {
+    uint64_t per_cell = (uint64_t)d * d * FLOAT_BITS;
+    uint64_t v = budget / 4 / per_cell;
+    if (v < 1)
+        v = 1;
+    return v < n ? (size_t)v : n;
+}
+
 storage_bits budget_rtn(size_t n, size_t d, unsigned b, size_t group) {
     storage_bits s = {0};
     s.codes = (uint64_t)n * d * b;
@@ -96,6 +119,20 @@ typedef struct {
 static storage_bits pq_of_k(uint64_t k, const void *ctx) {
     const pq_ctx *c = ctx;
     return budget_pq(c->n, c->d, c->m, k, c->entry_bits);
+}
+
+static storage_bits opq_of_k(uint64_t k, const void *ctx) {
+    const pq_ctx *c = ctx;
+    return budget_opq(c->n, c->d, c->m, k);
+}
+
+typedef struct {
+    size_t n, d, m, cells;
+} lopq_ctx;
+
+static storage_bits lopq_of_k(uint64_t k, const void *ctx) {
+    const lopq_ctx *c = ctx;
+    return budget_lopq(c->n, c->d, c->m, k, c->cells);
 }
 
 static size_t rtn_group_of(const quant_params *p, size_t d) {
@@ -221,10 +258,19 @@ int budget_solve(quant_params *p, size_t n, size_t d, qb_error *err) {
         storage_bits s = budget_rtn(n, d, 1, g);
         return infeasible(p, budget, storage_total(&s), err);
     }
-    if (!strcmp(p->method, "pq")) {
+    int opq = !strcmp(p->method, "opq"), lopq = !strcmp(p->method, "lopq");
+    if (!strcmp(p->method, "pq") || opq || lopq) {
         int s = check_vq_shape(p, d, err);
         if (s)
             return s;
+        if (lopq) {
+            if (!p->lopq_cells && p->ratio <= 0)
+                return qb_fail(err, "LOPQ needs --lopq-cells when no --ratio is given");
+            if (!p->lopq_cells)
+                p->lopq_cells = budget_lopq_default_cells(n, d, budget);
+            if (p->lopq_cells > n)
+                return qb_fail(err, "--lopq-cells V = %zu exceeds the %zu rows", p->lopq_cells, n);
+        }
         if (p->ks) {
             if (p->ks > n)
                 return qb_fail(err, "k_s = %llu exceeds the %zu rows", (unsigned long long)p->ks,
@@ -235,11 +281,14 @@ int budget_solve(quant_params *p, size_t n, size_t d, qb_error *err) {
             return QB_OK;
         }
         if (p->ratio <= 0)
-            return qb_fail(err, "PQ needs --ks or --ratio");
+            return qb_fail(err, "%s needs --ks or --ratio", p->method);
         pq_ctx c = {n, d, p->subspaces, FLOAT_BITS};
-        p->ks = budget_largest_k(pq_of_k, &c, k_limit(n), budget, p->accounting);
+        lopq_ctx lc = {n, d, p->subspaces, p->lopq_cells};
+        budget_storage_fn f = lopq ? lopq_of_k : opq ? opq_of_k : pq_of_k;
+        const void *ctx = lopq ? (const void *)&lc : (const void *)&c;
+        p->ks = budget_largest_k(f, ctx, k_limit(n), budget, p->accounting);
         if (!p->ks) {
-            storage_bits sb = pq_of_k(1, &c);
+            storage_bits sb = f(1, ctx);
             return infeasible(p, budget, storage_total(&sb), err);
         }
         return QB_OK;
@@ -268,6 +317,14 @@ int budget_storage(const quant_params *p, size_t n, size_t d, storage_bits *out,
             storage_add(out, &sb);
         }
         out->indicator_maps = qet_indicator_bits(p, n, d);
+        return QB_OK;
+    }
+    if (!strcmp(p->method, "opq")) {
+        *out = budget_opq(n, d, p->subspaces, p->ks);
+        return QB_OK;
+    }
+    if (!strcmp(p->method, "lopq")) {
+        *out = budget_lopq(n, d, p->subspaces, p->ks, p->lopq_cells);
         return QB_OK;
     }
     return qb_fail(err, "no budget rule for method '%s'", p->method);

@@ -43,6 +43,15 @@ uint64_t budget_for_ratio(uint64_t original_bits, double ratio);
 /* PQ-like: n rows, m subspaces of d/m columns, k centroids each, codebook entries at entry_bits
  * (32 = plain floats; fewer = CQO, which adds one scale and one offset at 32 bits). */
 storage_bits budget_pq(size_t n, size_t d, size_t m, uint64_t k, unsigned entry_bits);
+/* OPQ: PQ on the rotated matrix plus the d x d rotation, 32 bits per entry. */
+storage_bits budget_opq(size_t n, size_t d, size_t m, uint64_t k);
+/* LOPQ with V cells: per row a coarse code (ceil(log2 V) bits) and m codes; per cell a coarse
+ * centroid and a residual mean (d floats each, under `coarse`), a d x d rotation and its own m
+ * sub-codebooks of k entries. */
+storage_bits budget_lopq(size_t n, size_t d, size_t m, uint64_t k, size_t cells);
+/* LOPQ's default V: the largest whose rotations take at most a quarter of the budget, capped at n;
+ * 1 when even one rotation takes more (LOPQ is then OPQ on mean-centred residuals). */
+size_t budget_lopq_default_cells(size_t n, size_t d, uint64_t budget);
 /* RTN: b bits per element, one (scale, offset) pair at 32 bits each per group of `group` elements
  * along a row (group = d: per row; group = 0: one pair for the whole tensor). */
 storage_bits budget_rtn(size_t n, size_t d, unsigned b, size_t group);

@@ -271,6 +271,26 @@ static void repair_empty(size_t dim, size_t k, size_t *counts, float *cent) {
     }
 }
 
+/* Lloyd iterations from the given centroids on n contiguous rows; stops early once no assignment
+ * changes. Work arrays: codes, prev, order (n), counts (k), start (k + 1). */
+static int lloyd(const float *xt, size_t nt, size_t dim, size_t k, int iters, float *centroids,
+                 uint32_t *codes, uint32_t *prev, size_t *counts, size_t *start, size_t *order,
+                 qb_error *err) {
+    for (int it = 0; it < iters; it++) {
+        int status = kmeans_assign(xt, nt, dim, dim, centroids, k, codes, NULL, err);
+        if (status)
+            return status;
+        int changed = it == 0 || memcmp(codes, prev, nt * sizeof *codes) != 0;
+        update_centroids(xt, nt, dim, k, codes, counts, start, order, centroids);
+        if (!changed)
+            break; /* converged; the update above undid any split of the last repair */
+        if (it + 1 < iters)
+            repair_empty(dim, k, counts, centroids);
+        memcpy(prev, codes, nt * sizeof *codes);
+    }
+    return QB_OK;
+}
+
 int kmeans_fit(const float *x, size_t n, size_t dim, size_t ld, size_t k, const kmeans_config *cfg,
                uint64_t seed_stream, float *centroids, qb_error *err) {
     if (k < 1 || k > n)
@@ -325,18 +345,7 @@ int kmeans_fit(const float *x, size_t n, size_t dim, size_t ld, size_t k, const 
         init_plusplus(xt, nt, dim, k, r, centroids, d2);
     }
 
-    for (int it = 0; it < cfg->iters; it++) {
-        status = kmeans_assign(xt, nt, dim, dim, centroids, k, codes, NULL, err);
-        if (status)
-            goto done;
-        int changed = it == 0 || memcmp(codes, prev, nt * sizeof *codes) != 0;
-        update_centroids(xt, nt, dim, k, codes, counts, start, order, centroids);
-        if (!changed)
-            break; /* converged; the update above undid any split of the last repair */
-        if (it + 1 < cfg->iters)
-            repair_empty(dim, k, counts, centroids);
-        memcpy(prev, codes, nt * sizeof *codes);
-    }
+    status = lloyd(xt, nt, dim, k, cfg->iters, centroids, codes, prev, counts, start, order, err);
 done:
     free(xt);
     free(codes);
@@ -346,5 +355,30 @@ done:
     free(order);
     free(d2);
     gsl_rng_free(r);
+    return status;
+}
+
+int kmeans_refine(const float *x, size_t n, size_t dim, size_t ld, size_t k, int iters,
+                  float *centroids, qb_error *err) {
+    if (k < 1 || k > n)
+        return qb_fail(err, "k-means needs 1 <= k <= n (k = %zu, n = %zu rows)", k, n);
+    float *xt = malloc(n * dim * sizeof *xt);
+    uint32_t *codes = malloc(n * sizeof *codes), *prev = malloc(n * sizeof *prev);
+    size_t *counts = malloc(k * sizeof *counts), *start = malloc((k + 1) * sizeof *start);
+    size_t *order = malloc(n * sizeof *order);
+    int status = QB_OK;
+    if (!xt || !codes || !prev || !counts || !start || !order) {
+        status = qb_oom(err);
+    } else {
+        for (size_t i = 0; i < n; i++)
+            memcpy(xt + i * dim, x + i * ld, dim * sizeof *xt);
+        status = lloyd(xt, n, dim, k, iters, centroids, codes, prev, counts, start, order, err);
+    }
+    free(xt);
+    free(codes);
+    free(prev);
+    free(counts);
+    free(start);
+    free(order);
     return status;
 }

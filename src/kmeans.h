@@ -28,6 +28,11 @@ int kmeans_init_parse(const char *name, kmeans_init *out); /* 0 ok, -1 unknown *
 int kmeans_fit(const float *x, size_t n, size_t dim, size_t ld, size_t k, const kmeans_config *cfg,
                uint64_t seed_stream, float *centroids, qb_error *err);
 
+/* Lloyd iterations on all n rows starting from the given centroids (k, dim), updated in place:
+ * the warm start OPQ's alternating rounds need. No sampling, so no random stream. */
+int kmeans_refine(const float *x, size_t n, size_t dim, size_t ld, size_t k, int iters,
+                  float *centroids, qb_error *err);
+
 /* Index of the nearest centroid for each row (ties: lowest index), via ||c||^2 - 2 x.c with sgemm
  * in row blocks. dist (optional, may be NULL): the squared distance to it. */
 int kmeans_assign(const float *x, size_t n, size_t dim, size_t ld, const float *centroids, size_t k,

@@ -85,6 +85,6 @@ const quantizer_ops *quantizer_find(const char *method);
 /* Comma-separated names of the methods built in, for help and errors. */
 const char *quantizer_names(void);
 
-extern const quantizer_ops rtn_ops, pq_ops, qet_ops;
+extern const quantizer_ops rtn_ops, pq_ops, opq_ops, lopq_ops, qet_ops;
 
 #endif
