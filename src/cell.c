@@ -80,10 +80,20 @@ static void stages_json(FILE *f, const quant_params *p) {
     fputc(']', f);
 }
 
+/* How OPQ's rotation starts; LOPQ's per-cell rotations start from eigenvalue allocation. */
+static const char *rotation_init(const quant_params *p) {
+    if (!strcmp(p->method, "lopq"))
+        return "eigen";
+    if (!strcmp(p->method, "opq"))
+        return p->opq_init_random ? "random" : "identity";
+    return "";
+}
+
 void cell_result_json(FILE *f, const cell_result *r) {
     const quant_params *p = &r->params;
     const storage_bits *b = &r->bits;
     int rtn = !strcmp(p->method, "rtn"), qet = !strcmp(p->method, "qet");
+    int opq = !strcmp(p->method, "opq") || !strcmp(p->method, "lopq"); /* LOPQ's per-cell rounds */
     fprintf(f,
             "{\"method\":\"%s\",\"n\":%zu,\"d\":%zu,\"subspaces\":%zu,\"ks\":%llu,\"rtn_bits\":%u,"
             "\"iterations\":%u,\"codebook_bits\":%u,\"residual\":\"%s\",\"accounting\":\"%s\",\"seed\":%llu,\"kmeans_init\":\"%s\","
@@ -105,6 +115,8 @@ void cell_result_json(FILE *f, const cell_result *r) {
             r->error.mre, r->error.mre_excluded, r->seconds_quantize, r->seconds_dequantize);
     fputs("\"stages\":", f);
     stages_json(f, p);
+    fprintf(f, ",\"opq_iters\":%d,\"opq_init\":\"%s\",\"lopq_cells\":%zu", opq ? p->opq_iters : 0,
+            rotation_init(p), strcmp(p->method, "lopq") ? 0 : p->lopq_cells);
     if (p->accounting == ACCOUNTING_FREE_IMAP)
         fputs(",\"note\":\"free-imap: indicator maps stored but NOT charged\"", f);
     fputs("}\n", f);

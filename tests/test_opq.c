@@ -70,6 +70,20 @@ static quant_params params(const char *method, size_t m, uint64_t ks, uint64_t s
     return p;
 }
 
+/* 1-D points 0, 1, 10, 11 from centroids 0 and 1: {0} | {1, 10, 11} -> 0, 22/3; then
+ * {0, 1} | {10, 11} -> 0.5, 10.5; then nothing changes. */
+static void test_kmeans_refine(qb_error *err) {
+    const float x[4] = {0, 1, 10, 11};
+    float c[2] = {0, 1};
+    CHECK_OK(kmeans_refine(x, 4, 1, 1, 2, 1, c, err), err);
+    CHECK_NEAR(c[0], 0, 0);
+    CHECK_NEAR(c[1], 22.0 / 3, 1e-6);
+    CHECK_OK(kmeans_refine(x, 4, 1, 1, 2, 10, c, err), err);
+    CHECK_NEAR(c[0], 0.5, 0);
+    CHECK_NEAR(c[1], 10.5, 0);
+    CHECK(kmeans_refine(x, 4, 1, 1, 5, 1, c, err) == QB_EINPUT);
+}
+
 static void test_rotations(qb_error *err) {
     enum { D = 48 };
     float r[D * D], q[D * D], back[D * D];
@@ -287,6 +301,7 @@ static void test_threads(qb_error *err) {
 int main(void) {
     openblas_set_num_threads(1);
     qb_error err = {0};
+    test_kmeans_refine(&err);
     test_rotations(&err);
     test_eigen_allocation(&err);
     test_zero_rounds_is_pq(&err);
