@@ -49,6 +49,9 @@ static int lopq_create(const quant_params *p, size_t n, size_t d, void **state, 
                        (unsigned long long)p->ks, BITS_MAX_WIDTH);
     if (p->opq_iters < 0)
         return qb_fail(err, "--opq-iters must be at least 0");
+    if (p->opq_init_random)
+        return qb_fail(err, "LOPQ's rotations start from eigenvalue allocation; --opq-init is for "
+                            "opq only");
     lopq_state *s = calloc(1, sizeof *s);
     if (!s)
         return qb_oom(err);

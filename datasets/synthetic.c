@@ -3,6 +3,7 @@
 
 #include <gsl/gsl_randist.h>
 #include <math.h>
+#include <stdlib.h>
 
 #include "rng.h"
 
@@ -52,4 +53,34 @@ int synthetic_gaussian(matrix *out, size_t n, size_t d, double mu, double sigma,
         out->data[i] = (float)(mu + gsl_ran_gaussian_ziggurat(r, sigma));
     gsl_rng_free(r);
     return QB_OK;
+}
+
+int synthetic_lowrank(matrix *out, size_t n, size_t d, size_t rank, double noise, uint64_t seed,
+                      qb_error *err) {
+    if (rank < 1 || rank > d)
+        return qb_fail(err, "--rank must be in 1..d (got %zu, d = %zu)", rank, d);
+    if (!(noise >= 0))
+        return qb_fail(err, "--noise must be at least 0");
+    double *z = malloc(n * rank * sizeof *z), *w = malloc(rank * d * sizeof *w); /* (n,r), (r,d) */
+    gsl_rng *r = rng_stream(seed, 0, RNG_STREAM_DATA);
+    int s = z && w && r ? matrix_alloc(out, n, d, err) : qb_oom(err);
+    if (!s) {
+        /* One stream, drawn in a fixed order (Z, W, then the noise row by row). */
+        for (size_t i = 0; i < n * rank; i++)
+            z[i] = gsl_ran_gaussian_ziggurat(r, 1.0);
+        for (size_t i = 0; i < rank * d; i++)
+            w[i] = gsl_ran_gaussian_ziggurat(r, 1.0 / sqrt((double)rank));
+        for (size_t i = 0; i < n; i++)
+            for (size_t j = 0; j < d; j++) {
+                double v = 0;
+                for (size_t t = 0; t < rank; t++)
+                    v += z[i * rank + t] * w[t * d + j];
+                out->data[i * d + j] = (float)(v + gsl_ran_gaussian_ziggurat(r, noise));
+            }
+    }
+    free(z);
+    free(w);
+    if (r)
+        gsl_rng_free(r);
+    return s;
 }

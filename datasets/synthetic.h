@@ -23,4 +23,9 @@ int synthetic_generate(matrix *out, size_t n, size_t d, const synthetic_spec *sp
 int synthetic_gaussian(matrix *out, size_t n, size_t d, double mu, double sigma, uint64_t seed,
                        qb_error *err);
 
+/* Low rank plus noise, correlated across columns: Z W + noise * E, with Z (n, rank) and E standard
+ * Gaussian and W (rank, d) Gaussian of variance 1 / rank, so each column has variance 1 + noise^2. */
+int synthetic_lowrank(matrix *out, size_t n, size_t d, size_t rank, double noise, uint64_t seed,
+                      qb_error *err);
+
 #endif

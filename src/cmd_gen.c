@@ -8,10 +8,12 @@
 #include "synthetic.h"
 
 static const char usage[] =
-    "usage: qetbench gen synthetic|gaussian --n N --d D [--seed S] -o FILE.h5\n"
+    "usage: qetbench gen synthetic|gaussian|lowrank --n N --d D [--seed S] -o FILE.h5\n"
     "  synthetic  the paper's data: normal(0.5, 0.16) truncated to [0, 1], one element in 10,000\n"
     "             replaced by a uniform outlier in [-100, 100]\n"
     "  gaussian   normal(--mean, --sd), default N(0, 1)\n"
+    "  lowrank    Z W + --noise E (default 0.1): Gaussian Z (N x --rank, default 16) and E,\n"
+    "             W (rank x D) of variance 1/rank; columns strongly correlated\n"
     "The matrix is written as float32 dataset /matrix with source, license, description and\n"
     "source_bits attributes.\n";
 
@@ -20,10 +22,12 @@ int cmd_gen(int argc, char **argv, qb_error *err) {
         {"n", required_argument, 0, 'n'},    {"d", required_argument, 0, 'd'},
         {"seed", required_argument, 0, 's'}, {"out", required_argument, 0, 'o'},
         {"mean", required_argument, 0, 'm'}, {"sd", required_argument, 0, 'v'},
+        {"rank", required_argument, 0, 'r'}, {"noise", required_argument, 0, 'e'},
         {"help", no_argument, 0, 'h'},       {0, 0, 0, 0}};
     size_t n = 0, d = 0;
     uint64_t seed = 1;
-    double mean = 0, sd = 1;
+    double mean = 0, sd = 1, noise = 0.1;
+    size_t rank = 16;
     const char *out = NULL;
     int c, s = QB_OK;
     optind = 1;
@@ -33,7 +37,8 @@ int cmd_gen(int argc, char **argv, qb_error *err) {
         return QB_OK;
     }
     if (argc < 2 || argv[1][0] == '-')
-        return qb_fail(err, "gen needs a kind: synthetic or gaussian (see qetbench gen --help)");
+        return qb_fail(err, "gen needs a kind: synthetic, gaussian or lowrank (see qetbench gen "
+                            "--help)");
     const char *kind = argv[1];
     optind = 2;
     while (!s && (c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
@@ -44,6 +49,8 @@ int cmd_gen(int argc, char **argv, qb_error *err) {
         case 'o': out = optarg; break;
         case 'm': s = cli_double("--mean", optarg, &mean, err); break;
         case 'v': s = cli_double("--sd", optarg, &sd, err); break;
+        case 'r': s = cli_size("--rank", optarg, &rank, err); break;
+        case 'e': s = cli_double("--noise", optarg, &noise, err); break;
         case 'h': fputs(usage, stdout); return QB_OK;
         default: return cli_bad_option("gen", argc, argv, err);
         }
@@ -73,8 +80,13 @@ int cmd_gen(int argc, char **argv, qb_error *err) {
         attrs.source = "qetbench gaussian generator";
         snprintf(desc, sizeof desc, "normal mean %g sd %g, seed %llu", mean, sd,
                  (unsigned long long)seed);
+    } else if (!strcmp(kind, "lowrank")) {
+        s = synthetic_lowrank(&m, n, d, rank, noise, seed, err);
+        attrs.source = "qetbench low-rank generator";
+        snprintf(desc, sizeof desc, "Z W + %g E, rank %zu, seed %llu", noise, rank,
+                 (unsigned long long)seed);
     } else {
-        return qb_fail(err, "gen: unknown kind '%s' (synthetic or gaussian)", kind);
+        return qb_fail(err, "gen: unknown kind '%s' (synthetic, gaussian or lowrank)", kind);
     }
     if (s)
         return s;

@@ -273,7 +273,36 @@ static void test_bad_parameters(qb_error *err) {
         p.opq_iters = -1;
         CHECK(cell_run(&p, &x, &r, NULL, err) == QB_EINPUT);
     }
+    p = params("lopq", 5, 4, 1);
+    p.lopq_cells = 2;
+    p.opq_init_random = 1;
+    CHECK(cell_run(&p, &x, &r, NULL, err) == QB_EINPUT);
     matrix_free(&x);
+}
+
+/* Rank 1 without noise: every 2x2 minor vanishes. With noise, mean variance is 1 + noise^2. */
+static void test_lowrank(qb_error *err) {
+    matrix a, b;
+    CHECK_OK(synthetic_lowrank(&a, 20, 6, 1, 0, 3, err), err);
+    double worst = 0;
+    for (size_t i = 1; i < 20; i++)
+        for (size_t j = 0; j < 6; j++)
+            for (size_t k = 0; k < 6; k++)
+                worst = fmax(worst, fabs((double)a.data[i * 6 + j] * a.data[k] -
+                                         (double)a.data[i * 6 + k] * a.data[j]));
+    CHECK_MSG(worst < 1e-4, "rank-1 minor %g", worst);
+    matrix_free(&a);
+    CHECK_OK(synthetic_lowrank(&a, 8000, 64, 16, 0.5, 3, err), err);
+    CHECK_OK(synthetic_lowrank(&b, 8000, 64, 16, 0.5, 3, err), err);
+    CHECK(memcmp(a.data, b.data, a.rows * a.cols * sizeof *a.data) == 0);
+    /* Mean column variance: 1 + 0.25, up to W's 1024 draws (relative sd 4.4%) and sampling. */
+    double ss = 0;
+    for (size_t i = 0; i < a.rows * a.cols; i++)
+        ss += (double)a.data[i] * a.data[i];
+    CHECK_NEAR(ss / (double)(a.rows * a.cols), 1.25, 0.2);
+    matrix_free(&a);
+    matrix_free(&b);
+    CHECK(synthetic_lowrank(&a, 5, 4, 5, 0.1, 1, err) == QB_EINPUT);
 }
 
 /* Same seed, same bits, whatever the thread count. */
@@ -285,12 +314,16 @@ static void test_threads(qb_error *err) {
         quant_params p = params(methods[mi], 4, 8, 3);
         p.lopq_cells = 3;
         p.opq_iters = 3;
-        p.opq_init_random = 1;
+        p.opq_init_random = mi == 0;
         cell_result r;
         omp_set_num_threads(1);
-        CHECK_OK(cell_run(&p, &x, &r, &a, err), err);
+        int sa = cell_run(&p, &x, &r, &a, err);
+        CHECK_MSG(sa == 0, "%s", err->msg);
         omp_set_num_threads(2);
-        CHECK_OK(cell_run(&p, &x, &r, &b, err), err);
+        int sb = cell_run(&p, &x, &r, &b, err);
+        CHECK_MSG(sb == 0, "%s", err->msg);
+        if (sa || sb)
+            continue;
         CHECK_MSG(memcmp(a.data, b.data, x.rows * x.cols * sizeof *a.data) == 0, "%s", methods[mi]);
         matrix_free(&a);
         matrix_free(&b);
@@ -310,5 +343,6 @@ int main(void) {
     test_budget(&err);
     test_bad_parameters(&err);
     test_threads(&err);
+    test_lowrank(&err);
     return check_done("opq");
 }
