@@ -223,6 +223,8 @@ static void opq_destroy(void *state) {
 static int opq_create(const quant_params *p, size_t n, size_t d, void **state, qb_error *err) {
     if (p->opq_iters < 0)
         return qb_fail(err, "--opq-iters must be at least 0");
+    if (p->opq_init_random < OPQ_INIT_IDENTITY || p->opq_init_random > OPQ_INIT_EIGEN)
+        return qb_fail(err, "unknown OPQ start %d", p->opq_init_random);
     opq_state *s = calloc(1, sizeof *s);
     if (!s)
         return qb_oom(err);
@@ -240,13 +242,35 @@ static int opq_create(const quant_params *p, size_t n, size_t d, void **state, q
     return QB_OK;
 }
 
+/* Parametric OPQ on the centred matrix as the starting rotation (Ge et al.'s parametric solution).
+ */
+static int eigen_start(const matrix *x, size_t m, float *r, qb_error *err) {
+    matrix z;
+    int st = matrix_copy(&z, x, err);
+    if (st)
+        return st;
+    for (size_t t = 0; t < z.cols; t++) {
+        double acc = 0;
+        for (size_t i = 0; i < z.rows; i++)
+            acc += z.data[i * z.cols + t];
+        float mean = (float)(acc / (double)z.rows);
+        for (size_t i = 0; i < z.rows; i++)
+            z.data[i * z.cols + t] -= mean;
+    }
+    st = opq_eigen_allocation(z.data, z.rows, z.cols, m, r, err);
+    matrix_free(&z);
+    return st;
+}
+
 static int opq_fit(void *state, const matrix *x, qb_error *err) {
     opq_state *s = state;
     const quant_params *p = &s->p;
     int st = QB_OK;
-    if (p->opq_init_random)
+    if (p->opq_init_random == OPQ_INIT_RANDOM)
         st = opq_random_rotation(s->rotation, s->d,
                                  rng_derive(p->seed, p->cell, RNG_STREAM_ROTATION), err);
+    else if (p->opq_init_random == OPQ_INIT_EIGEN)
+        st = eigen_start(x, p->subspaces, s->rotation, err);
     else
         opq_identity(s->rotation, s->d);
     if (!st)

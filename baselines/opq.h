@@ -19,6 +19,9 @@
 #include "kmeans.h"
 #include "matrix.h"
 
+/* Where OPQ's rotation starts (quant_params.opq_init_random). */
+enum { OPQ_INIT_IDENTITY = 0, OPQ_INIT_RANDOM = 1, OPQ_INIT_EIGEN = 2 };
+
 /* Lloyd iterations per OPQ round after the first, warm-started from the previous round's
  * centroids (faiss's niter_pq uses the same number). */
 #define OPQ_ROUND_KMEANS_ITERS 4

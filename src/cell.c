@@ -85,7 +85,7 @@ static const char *rotation_init(const quant_params *p) {
     if (!strcmp(p->method, "lopq"))
         return "eigen";
     if (!strcmp(p->method, "opq"))
-        return p->opq_init_random ? "random" : "identity";
+        return p->opq_init_random == 2 ? "eigen" : p->opq_init_random ? "random" : "identity";
     return "";
 }
 

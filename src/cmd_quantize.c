@@ -30,7 +30,7 @@ static const char usage[] =
     "                         (l = 3 then a PQ stage, 70% / 30%, 10-bit codebooks)\n"
     "  --codebook-bits B      CQO: codebook entries stored at B bits (default 32 = floats)\n"
     "  --accounting A         full (default) or free-imap (QET indicator maps not charged)\n"
-    "  --opq-iters N, --opq-init identity|random, --lopq-cells V   OPQ / LOPQ options\n"
+    "  --opq-iters N, --opq-init identity|random|eigen, --lopq-cells V   OPQ / LOPQ options\n"
     "  --source-bits B        bits per original element (default: the dataset's attribute or 32)\n"
     "  --threads T            OpenMP threads (results are identical for any T)\n"
     "  --json                 print one JSON object on one line\n"
@@ -151,8 +151,10 @@ static int parse(int argc, char **argv, quant_params *p, const char **data, size
                 p->opq_init_random = 0;
             else if (!strcmp(optarg, "random"))
                 p->opq_init_random = 1;
+            else if (!strcmp(optarg, "eigen"))
+                p->opq_init_random = 2;
             else
-                s = qb_fail(err, "--opq-init must be identity or random");
+                s = qb_fail(err, "--opq-init must be identity, random or eigen");
             break;
         case O_CELLS: s = cli_size("--lopq-cells", optarg, &p->lopq_cells, err); break;
         case O_SBITS:

@@ -64,7 +64,7 @@ typedef struct quant_params {
 
     /* opq / lopq */
     int opq_iters;
-    int opq_init_random;
+    int opq_init_random; /* OPQ's start: 0 identity, 1 random, 2 eigenvalue allocation */
     size_t lopq_cells; /* 0: default */
 } quant_params;
 

@@ -159,7 +159,7 @@ static void test_opq_beats_pq(qb_error *err) {
     for (uint64_t seed = 1; seed <= 3; seed++) {
         matrix x;
         anisotropic(&x, 2048, 32, seed, err);
-        for (int init = 0; init <= 1; init++) {
+        for (int init = OPQ_INIT_IDENTITY; init <= OPQ_INIT_EIGEN; init++) {
             quant_params pq = params("pq", 4, 16, seed), opq = params("opq", 4, 16, seed);
             opq.opq_iters = 10;
             opq.opq_init_random = init;
