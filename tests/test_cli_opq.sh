@@ -23,6 +23,7 @@ bad "lopq-cells" quantize --synthetic 64,16 --method lopq --ks 4 --lopq-cells 65
 bad "subspaces" quantize --synthetic 64,30 --method opq --ks 4 --subspaces 4
 bad "subspaces" quantize --synthetic 64,30 --method lopq --ks 4 --lopq-cells 2 --subspaces 4
 bad "opq-init" quantize --synthetic 64,16 --method opq --ks 4 --opq-init sideways
+bad "codebook-bits" quantize --synthetic 64,16 --method lopq --ks 4 --lopq-cells 2 --codebook-bits 8
 bad "infeasible" quantize --synthetic 64,16 --method opq --ratio 16 --subspaces 4
 bad "rank" gen lowrank --n 10 --d 4 --rank 5 -o "$tmp/x.h5"
 [ -e "$tmp/x.h5" ] && { echo "FAIL: partial output left behind"; fail=1; }
