@@ -64,19 +64,20 @@ int main(void) {
     }
 
     /* methods at random ratios: storage = budget, achieved ratio >= target, 1 == 2 threads */
-    const char *methods[] = {"rtn", "pq", "qet"};
-    for (int trial = 0; trial < 12; trial++) {
+    const char *methods[] = {"rtn", "pq", "qet", "opq", "lopq"};
+    for (int trial = 0; trial < 15; trial++) {
         size_t n = 256 + gsl_rng_uniform_int(r, 512), d = 16 * (1 + gsl_rng_uniform_int(r, 3));
         matrix m, r1, r2;
         synthetic_spec spec = synthetic_paper();
         CHECK_OK(synthetic_generate(&m, n, d, &spec, (uint64_t)trial, &err), &err);
         quant_params p = quant_params_defaults();
-        strcpy(p.method, methods[trial % 3]);
+        strcpy(p.method, methods[trial % 5]);
         p.subspaces = (size_t)1 << gsl_rng_uniform_int(r, 4);
         p.ratio = 3 + gsl_rng_uniform(r) * 9;
         p.iterations = (unsigned)gsl_rng_uniform_int(r, 4);
         p.seed = (uint64_t)trial;
         p.kmeans.iters = 8;
+        p.opq_iters = 3;
         cell_result c1, c2;
         omp_set_num_threads(1);
         int s = cell_run(&p, &m, &c1, &r1, &err);
