@@ -1,4 +1,5 @@
 /* pq.c - product quantization (Jegou et al. 2010) from scratch, and the `pq` method. */
+#include "parallel.h"
 #include "pq.h"
 
 #include <stdlib.h>
@@ -77,7 +78,7 @@ int pq_codec_decode(const pq_codec *c, matrix *out, qb_error *err) {
     if (!all)
         return qb_oom(err);
     bits_unpack(c->codes, c->n * c->m, c->width, all);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (par_worth(c->n * c->d))
     for (size_t i = 0; i < c->n; i++) {
         float *row = out->data + i * c->d;
         for (size_t s = 0; s < c->m; s++)

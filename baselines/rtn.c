@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "bits.h"
+#include "parallel.h"
 #include "quantizer.h"
 
 void rtn_quantize_range(const float *x, size_t count, unsigned b, uint32_t *codes, float *offset,
@@ -91,7 +92,7 @@ static int rtn_encode(void *state, const matrix *x, qb_error *err) {
         rtn_quantize_range(x->data, total, s->bits, codes, &s->offsets[0], &s->steps[0]);
     } else {
         size_t g = rtn_groups(s);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (par_worth(total))
         for (size_t j = 0; j < g; j++)
             rtn_quantize_range(x->data + j * s->group, s->group, s->bits, codes + j * s->group,
                                &s->offsets[j], &s->steps[j]);
@@ -109,7 +110,7 @@ static int rtn_decode(const void *state, matrix *out, qb_error *err) {
         return qb_oom(err);
     bits_unpack(s->codes, total, s->bits, codes);
     size_t group = s->per_tensor ? total : s->group;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (par_worth(total))
     for (size_t i = 0; i < total; i++)
         out->data[i] = rtn_level(codes[i], s->offsets[i / group], s->steps[i / group]);
     free(codes);

@@ -28,6 +28,7 @@ int cell_run(const quant_params *p_in, const matrix *x, cell_result *r, matrix *
         goto done;
     double t0 = metrics_now();
     s = q->fit(st, x, err);
+    double tf = metrics_now();
     if (!s)
         s = q->encode(st, x, err);
     double t1 = metrics_now();
@@ -54,6 +55,8 @@ int cell_run(const quant_params *p_in, const matrix *x, cell_result *r, matrix *
     r->error = metrics_compare(x, &out);
     r->seconds_quantize = t1 - t0;
     r->seconds_dequantize = t2 - t1;
+    r->seconds_fit = tf - t0;
+    r->seconds_encode = t1 - tf;
     if (recon) {
         *recon = out;
         out = (matrix){0};
@@ -102,7 +105,8 @@ void cell_result_json(FILE *f, const cell_result *r) {
             "\"coarse\":%llu,\"scales\":%llu,\"total\":%llu,\"charged\":%llu},"
             "\"original_bits\":%llu,\"target_ratio\":%.17g,\"ratio\":%.17g,"
             "\"mse\":%.17g,\"mae\":%.17g,\"mre\":%.17g,\"mre_excluded\":%zu,"
-            "\"seconds_quantize\":%.6f,\"seconds_dequantize\":%.6f,",
+            "\"seconds_quantize\":%.6f,\"seconds_dequantize\":%.6f,\"seconds_fit\":%.6f,"
+            "\"seconds_encode\":%.6f,",
             p->method, r->n, r->d, rtn ? 0 : p->subspaces, rtn ? 0ULL : (unsigned long long)p->ks,
             rtn ? p->rtn_bits : 0, qet ? p->iterations : 0, rtn ? 0 : p->codebook_bits,
             p->residual, accounting_name(p->accounting),
@@ -112,7 +116,8 @@ void cell_result_json(FILE *f, const cell_result *r) {
             (unsigned long long)b->coarse, (unsigned long long)b->scales,
             (unsigned long long)storage_total(b), (unsigned long long)r->charged_bits,
             (unsigned long long)r->original_bits, p->ratio, r->ratio, r->error.mse, r->error.mae,
-            r->error.mre, r->error.mre_excluded, r->seconds_quantize, r->seconds_dequantize);
+            r->error.mre, r->error.mre_excluded, r->seconds_quantize, r->seconds_dequantize,
+            r->seconds_fit, r->seconds_encode);
     fputs("\"stages\":", f);
     stages_json(f, p);
     fprintf(f, ",\"opq_iters\":%d,\"opq_init\":\"%s\",\"lopq_cells\":%zu", opq ? p->opq_iters : 0,

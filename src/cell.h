@@ -17,7 +17,8 @@ typedef struct {
     uint64_t charged_bits;  /* what the accounting mode charges */
     double ratio;           /* achieved: original / charged */
     error_metrics error;
-    double seconds_quantize, seconds_dequantize;
+    double seconds_quantize, seconds_dequantize; /* fit + encode; decode */
+    double seconds_fit, seconds_encode;          /* the two parts of seconds_quantize */
 } cell_result;
 
 /* Runs `p` on x. recon (optional): receives the reconstruction (allocated here). */

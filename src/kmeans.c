@@ -1,4 +1,5 @@
 /* kmeans.c - Lloyd's k-means with BLAS assignment, deterministic for any thread count. */
+#include "parallel.h"
 #include "kmeans.h"
 
 #include <cblas.h>
@@ -112,7 +113,7 @@ int kmeans_assign(const float *x, size_t n, size_t dim, size_t ld, const float *
     size_t bs = block_rows(k);
     size_t nblocks = (n + bs - 1) / bs;
     int failed = 0;
-#pragma omp parallel
+#pragma omp parallel if (par_worth(n * k * dim))
     {
         float *scores = malloc(bs * k * sizeof *scores);
         if (!scores) {
@@ -179,7 +180,7 @@ static void init_plusplus(const float *x, size_t n, size_t dim, size_t k, gsl_rn
                           float *d2) {
     size_t first = gsl_rng_uniform_int(r, n);
     memcpy(cent, x + first * dim, dim * sizeof *cent);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (par_worth(n * dim))
     for (size_t i = 0; i < n; i++)
         d2[i] = sq_dist(x + i * dim, cent, dim);
     for (size_t c = 1; c < k; c++) {
@@ -201,7 +202,7 @@ static void init_plusplus(const float *x, size_t n, size_t dim, size_t k, gsl_rn
         }
         float *cc = cent + c * dim;
         memcpy(cc, x + pick * dim, dim * sizeof *cc);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (par_worth(n * dim))
         for (size_t i = 0; i < n; i++) {
             float d = sq_dist(x + i * dim, cc, dim);
             if (d < d2[i])
@@ -227,7 +228,7 @@ static void update_centroids(const float *x, size_t n, size_t dim, size_t k, con
         uint32_t c = codes[i];
         order[start[c] + counts[c]++] = i;
     }
-#pragma omp parallel
+#pragma omp parallel if (par_worth(n * dim))
     {
         double *acc = malloc(dim * sizeof *acc);
 #pragma omp for schedule(dynamic, 16)

@@ -1,4 +1,5 @@
 /* metrics.c - error metrics and timing. */
+#include "parallel.h"
 #include "metrics.h"
 
 #include <math.h>
@@ -18,7 +19,7 @@ error_metrics metrics_compare(const matrix *x, const matrix *y) {
         m.mse = m.mae = m.mre = NAN;
         return m;
     }
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (par_worth(n * d))
     for (size_t b = 0; b < nb; b++) {
         double se = 0, ae = 0, re = 0;
         size_t ex = 0;

@@ -1,6 +1,7 @@
 /* qet.c - QET: per-row reordering with indicator maps (scalar reference and fast path), and the
  * `qet` quantizer: a chain of stages (QET at l levels, PQ, RTN) each quantizing the residual of the
  * ones before it (RO), with codebooks optionally stored by RTN at b_c bits (CQO). */
+#include "parallel.h"
 #include "qet.h"
 
 #include <stdio.h>
@@ -155,7 +156,7 @@ void qet_reorder(const float *x, size_t n, size_t d, unsigned levels, float *out
         return;
     }
     size_t pairs = d / 2, chunks = (n + ROW_CHUNK - 1) / ROW_CHUNK;
-#pragma omp parallel
+#pragma omp parallel if (par_worth(n * d * levels))
     {
         row_scratch sc;
         int ok = scratch_alloc(&sc, d);
@@ -188,7 +189,7 @@ void qet_inverse(const float *xr, size_t n, size_t d, unsigned levels, const uin
         return;
     }
     size_t pairs = d / 2;
-#pragma omp parallel
+#pragma omp parallel if (par_worth(n * d * levels))
     {
         row_scratch sc;
         int ok = scratch_alloc(&sc, d);
