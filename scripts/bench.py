@@ -1,0 +1,264 @@
+#!/usr/bin/python3
+"""bench.py - run by scripts/bench: our methods against faiss and against the machine's limits,
+on the same HDF5 matrices, alternating runs and reporting medians. A benchmark, not a test: it
+never fails on a number. Writes results/bench/bench.md and bench.csv."""
+
+import argparse
+import csv
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import time
+
+import h5py
+import numpy as np
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+QB = os.path.join(ROOT, "build", "qetbench")
+OUT = os.path.join(ROOT, "results", "bench")
+DATA = os.path.join(OUT, "data")
+
+
+def log(msg):
+    print("[bench %s] %s" % (time.strftime("%H:%M:%S"), msg), file=sys.stderr, flush=True)
+
+
+def qb(*args, threads=1):
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads), OMP_WAIT_POLICY="passive")
+    return subprocess.run([QB, *map(str, args)], check=True, capture_output=True, text=True,
+                          env=env).stdout
+
+
+def ours(data, threads=1, **opts):
+    args = ["quantize", "--data", data, "--json"]
+    for k, v in opts.items():
+        args += ["--" + k.replace("_", "-"), v]
+    return json.loads(qb(*args, threads=threads))
+
+
+def load(spec):
+    path, _, name = spec.partition(":")
+    with h5py.File(path, "r") as f:
+        return np.ascontiguousarray(f[name or "/matrix"][:], dtype="float32")
+
+
+def faiss_pq(x, m, nbits, iters, seed):
+    import faiss
+    faiss.omp_set_num_threads(1)  # as ours: 2 OpenMP threads on 2 cores run many times slower
+    pq = faiss.ProductQuantizer(x.shape[1], m, nbits)
+    pq.cp.niter, pq.cp.seed = iters, seed
+    t0 = time.perf_counter()
+    pq.train(x)
+    codes = pq.compute_codes(x)
+    t1 = time.perf_counter()
+    y = pq.decode(codes)
+    t2 = time.perf_counter()
+    return {"mse": float(((x - y) ** 2).mean()), "seconds_quantize": t1 - t0,
+            "seconds_dequantize": t2 - t1}
+
+
+def faiss_opq(x, m, nbits, rounds, iters, seed):
+    import faiss
+    faiss.omp_set_num_threads(1)
+    n, d = x.shape
+    t0 = time.perf_counter()
+    opq = faiss.OPQMatrix(d, m)
+    opq.niter, opq.niter_pq_0, opq.niter_pq = rounds, iters, 4
+    opq.max_train_points = n
+    opq.train(x)
+    xr = opq.apply_py(x)
+    pq = faiss.ProductQuantizer(d, m, nbits)
+    pq.cp.niter, pq.cp.seed = iters, seed
+    pq.train(xr)
+    codes = pq.compute_codes(xr)
+    t1 = time.perf_counter()
+    y = opq.reverse_transform(pq.decode(codes))
+    t2 = time.perf_counter()
+    return {"mse": float(((x - y) ** 2).mean()), "seconds_quantize": t1 - t0,
+            "seconds_dequantize": t2 - t1}
+
+
+def med(rows, key):
+    return statistics.median(r[key] for r in rows)
+
+
+def make_data(quick):
+    os.makedirs(DATA, exist_ok=True)
+    sets = [("synthetic 4096x128", 4096, 128), ("synthetic 100000x128", 100000, 128),
+            ("synthetic 4096x4096", 4096, 4096)]
+    if quick:
+        sets = sets[:1]
+    out = []
+    for name, n, d in sets:
+        path = os.path.join(DATA, "synth-%dx%d.h5" % (n, d))
+        if not os.path.exists(path):
+            qb("gen", "synthetic", "--n", n, "--d", d, "--seed", 1, "-o", path)
+        out.append((name, path))
+    gist = os.path.join(ROOT, "data", "gist.h5")
+    if os.path.exists(gist) and not quick:
+        path = os.path.join(DATA, "gist-10000x512.h5")
+        if not os.path.exists(path):
+            with h5py.File(gist, "r") as f, h5py.File(path, "w") as g:
+                g["/matrix"] = f["/gist"][:10000].astype("float32")
+        out.append(("GIST 10000x512 (Fashion-MNIST)", path))
+    else:
+        log("no data/gist.h5 (scripts/fetch-data makes it): GIST rows skipped")
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--quick", action="store_true", help="one small matrix, one repeat")
+    a = ap.parse_args()
+    reps = 1 if a.quick else a.repeat
+    os.makedirs(OUT, exist_ok=True)
+    rows, md = [], []
+
+    def row(section, data, what, metric, ours_v, ref_v, ref_name):
+        ratio = ours_v / ref_v if ref_v else float("nan")
+        rows.append([section, data, what, metric, ours_v, ref_v, ref_name, ratio])
+        return ratio
+
+    datasets = make_data(a.quick)
+    m, nbits, iters = 8, 8, 25
+    md += ["## PQ and OPQ against faiss (1 thread, k = 256, m = 8, 25 k-means iterations, random "
+           "init; medians of %d alternating runs)" % reps, "",
+           "| data | method | ours quantize s | faiss quantize s | ratio | ours dequantize s | "
+           "faiss dequantize s | ours MSE | faiss MSE | MSE ratio |",
+           "|---|---|---|---|---|---|---|---|---|---|"]
+    for name, path in datasets:
+        x = load(path)
+        methods = [("pq", None)]
+        if x.shape[0] * x.shape[1] <= 10000 * 512:
+            methods.append(("opq", 20))
+        for method, rounds in methods:
+            log("%s on %s" % (method, name))
+            mine, ref = [], []
+            for r in range(reps):
+                opts = dict(method=method, ks=256, subspaces=m, kmeans_iters=iters,
+                            kmeans_init="random", seed=r + 1)
+                if rounds:
+                    opts["opq_iters"] = rounds
+                mine.append(ours(path, **opts))
+                ref.append(faiss_pq(x, m, nbits, iters, r + 1) if method == "pq" else
+                           faiss_opq(x, m, nbits, rounds, iters, r + 1))
+            q = row("vs faiss", name, method, "quantize_s", med(mine, "seconds_quantize"),
+                    med(ref, "seconds_quantize"), "faiss")
+            row("vs faiss", name, method, "dequantize_s", med(mine, "seconds_dequantize"),
+                med(ref, "seconds_dequantize"), "faiss")
+            e = row("vs faiss", name, method, "mse", med(mine, "mse"), med(ref, "mse"), "faiss")
+            md.append("| %s | %s | %.3f | %.3f | %.2f | %.4f | %.4f | %.6g | %.6g | %.3f |" % (
+                name, method, med(mine, "seconds_quantize"), med(ref, "seconds_quantize"), q,
+                med(mine, "seconds_dequantize"), med(ref, "seconds_dequantize"),
+                med(mine, "mse"), med(ref, "mse"), e))
+
+    md += ["", "## QET reorder and inverse against memcpy of the same matrix (GB/s of matrix)", "",
+           "| matrix | threads | levels | reorder GB/s | inverse GB/s | memcpy GB/s | reorder ratio "
+           "| inverse ratio |", "|---|---|---|---|---|---|---|---|"]
+    shapes = [(100000, 128), (4096, 4096)] if not a.quick else [(4096, 128)]
+    for n, d in shapes:
+        for threads in (1, 2):
+            out = qb("bench", "reorder", "--n", n, "--d", d, "--levels", 4, "--repeat", 5,
+                     threads=threads)
+            res = {}
+            for line in out.splitlines()[1:]:
+                what, lv, sec, gbs, mgbs, ratio = line.split()
+                res[(what, int(lv))] = (float(gbs), float(mgbs), float(ratio))
+            for lv in range(1, 5):
+                r_, i_ = res[("reorder", lv)], res[("inverse", lv)]
+                row("reorder", "%dx%d t%d" % (n, d, threads), "l=%d" % lv, "reorder_GBps", r_[0],
+                    r_[1], "memcpy")
+                row("reorder", "%dx%d t%d" % (n, d, threads), "l=%d" % lv, "inverse_GBps", i_[0],
+                    i_[1], "memcpy")
+                md.append("| %dx%d | %d | %d | %.2f | %.2f | %.2f | %.2f | %.2f |" % (
+                    n, d, threads, lv, r_[0], i_[0], r_[1], r_[2], i_[2]))
+
+    md += ["", "## k-means assignment against one cblas_sgemm of the same shape", "",
+           "| n | k | dim | threads | sgemm GFLOP/s | assign GFLOP/s | ratio |", "|---|---|---|---|---|---|---|"]
+    ashapes = [(4096, 256, 16), (100000, 256, 16), (4096, 256, 512)]
+    for n, k, dim in (ashapes[:1] if a.quick else ashapes):
+        for threads in (1, 2):
+            out = qb("bench", "assign", "--n", n, "--k", k, "--dim", dim, "--repeat", 9,
+                     threads=threads)
+            vals = {l.split()[0]: float(l.split()[5]) for l in out.splitlines()[1:]}
+            ratio = row("assign", "%dx%dx%d t%d" % (n, k, dim, threads), "assign", "GFLOPs",
+                        vals["assign"], vals["sgemm"], "sgemm")
+            md.append("| %d | %d | %d | %d | %.1f | %.1f | %.2f |" % (
+                n, k, dim, threads, vals["sgemm"], vals["assign"], ratio))
+
+    md += ["", "## Encode and decode throughput of every method (ratio 8, m = 8, 1 thread)", "",
+           "| data | method | k_s or bits | fit s | encode rows/s | decode rows/s | MSE |",
+           "|---|---|---|---|---|---|---|"]
+    configs = [("rtn", {}), ("pq", {}), ("opq", {"opq_iters": 5}), ("lopq", {"opq_iters": 5}),
+               ("qet", {"iterations": 1}), ("qet", {"iterations": 3}),
+               ("qet", {"preset": "authors"})]
+    for name, path in datasets[:2]:
+        n = load(path).shape[0]
+        for method, extra in configs:
+            if method in ("opq", "lopq") and n > 10000:
+                continue
+            log("throughput %s %s on %s" % (method, extra, name))
+            try:
+                j = ours(path, method=method, ratio=8, subspaces=8, **extra)
+            except subprocess.CalledProcessError as e:
+                md.append("| %s | %s %s | %s | | | | |" % (name, method, extra, e.stderr.strip()))
+                continue
+            label = method + "".join(" %s=%s" % kv for kv in extra.items())
+            size = j["rtn_bits"] if method == "rtn" else j["ks"]
+            enc = n / j["seconds_encode"] if j["seconds_encode"] > 0 else float("inf")
+            dec = n / j["seconds_dequantize"] if j["seconds_dequantize"] > 0 else float("inf")
+            rows.append(["throughput", name, label, "encode_rows_per_s", enc, "", "", ""])
+            rows.append(["throughput", name, label, "decode_rows_per_s", dec, "", "", ""])
+            md.append("| %s | %s | %s | %.3f | %.3g | %.3g | %.6g |" % (
+                name, label, size, j["seconds_fit"], enc, dec, j["mse"]))
+
+    md += ["", "## Wall time and peak memory", "", "| run | wall s | peak RSS MB | input MB | "
+           "RSS / input |", "|---|---|---|---|---|"]
+    runs = []
+    big = datasets[1][1] if len(datasets) > 1 else datasets[0][1]
+    runs.append(("quantize pq ratio 8 on " + os.path.basename(big),
+                 [QB, "quantize", "--data", big, "--method", "pq", "--ratio", 8, "--subspaces", 8],
+                 os.path.getsize(big)))
+    quick = os.path.join(ROOT, "experiments", "quick.lua")
+    if os.path.exists(quick) and "run" in qb("--help"):
+        runs.append(("run experiments/quick.lua",
+                     [QB, "run", quick, "--out", os.path.join(OUT, "quick")], 0))
+    for label, cmd, input_bytes in runs:
+        log("timing " + label)
+        env = dict(os.environ, OMP_NUM_THREADS="2", OMP_WAIT_POLICY="passive")
+        p = subprocess.run(["/usr/bin/time", "-v", *map(str, cmd)], capture_output=True,
+                           text=True, env=env)
+        wall = re.search(r"Elapsed \(wall clock\) time.*: (?:(\d+):)?(\d+):([\d.]+)", p.stderr)
+        rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", p.stderr)
+        secs = (int(wall.group(1) or 0) * 3600 + int(wall.group(2)) * 60 +
+                float(wall.group(3))) if wall else float("nan")
+        rss_mb = int(rss.group(1)) / 1024 if rss else float("nan")
+        in_mb = input_bytes / 2**20
+        rows.append(["memory", label, "", "wall_s", secs, "", "", ""])
+        rows.append(["memory", label, "", "peak_rss_MB", rss_mb, in_mb, "input", rss_mb / in_mb
+                     if in_mb else ""])
+        md.append("| %s | %.2f | %.1f | %s | %s |" % (label, secs, rss_mb,
+                  "%.1f" % in_mb if in_mb else "-", "%.2f" % (rss_mb / in_mb) if in_mb else "-"))
+
+    load_avg = os.getloadavg()
+    head = ["# qetbench benchmark", "",
+            "%s, %s, load average at the end %.1f %.1f %.1f. Ratios compare runs made in this one "
+            "invocation; absolute figures drift between machines." % (
+                time.strftime("%Y-%m-%d %H:%M"), qb("--version").strip(), *load_avg), ""]
+    with open(os.path.join(OUT, "bench.md"), "w") as f:
+        f.write("\n".join(head + md) + "\n")
+    with open(os.path.join(OUT, "bench.csv"), "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["section", "data", "what", "metric", "ours", "reference", "reference_name",
+                    "ratio"])
+        w.writerows(rows)
+    print("\n".join(head + md))
+    log("wrote %s/bench.md and bench.csv" % OUT)
+
+
+if __name__ == "__main__":
+    main()
