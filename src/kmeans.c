@@ -36,7 +36,7 @@ int kmeans_init_parse(const char *name, kmeans_init *out) {
 /* Rows per GEMM block: depends only on k, never on the thread count, so every row is computed by
  * the same kernel call shape whatever the parallel split. About 1 MiB of scores per block. */
 static size_t block_rows(size_t k) {
-    size_t b = (1u << 18) / (k ? k : 1);
+    size_t b = (1u << 17) / (k ? k : 1);
     if (b < 32)
         b = 32;
     if (b > 1024)
@@ -44,43 +44,50 @@ static size_t block_rows(size_t k) {
     return b;
 }
 
-/* Index of the smallest s[j] (the first one on ties), in LANES independent running minima
- * (no loop-carried dependency from one element to the next); the lanes are then merged by (value, index),
- * which gives the same answer as a plain left-to-right scan. */
-#define LANES 16
+/* Index of the smallest s[j] (the first one on ties). Sixteen running minima in four 4-wide
+ * vectors (GNU vector extensions: SSE2 on any x86-64, NEON on ARM) hold the best value and its index
+ * per lane; the lanes are merged by (value, index), which gives the answer of a left-to-right scan.
+ * Compares and selects are exact, so the result does not depend on the vector width. */
+typedef float v4f __attribute__((vector_size(16)));
+typedef int32_t v4i __attribute__((vector_size(16)));
+
 static uint32_t argmin_row(const float *restrict s, size_t k, float *best_out) {
-    float best;
+    float best = s[0];
     uint32_t arg = 0;
-    size_t j = 0;
-    if (k >= LANES) {
-        float bv[LANES];
-        uint32_t bi[LANES];
-        for (size_t l = 0; l < LANES; l++) {
-            bv[l] = s[l];
-            bi[l] = (uint32_t)l;
+    size_t j = 1;
+    if (k >= 16) {
+        v4f bv[4];
+        v4i bi[4], cur[4];
+        const v4i sixteen = {16, 16, 16, 16};
+        for (int u = 0; u < 4; u++) {
+            memcpy(&bv[u], s + 4 * u, sizeof bv[u]);
+            bi[u] = (v4i){4 * u, 4 * u + 1, 4 * u + 2, 4 * u + 3};
+            cur[u] = bi[u] + sixteen;
         }
-        for (j = LANES; j + LANES <= k; j += LANES)
-            for (size_t l = 0; l < LANES; l++) {
-                float v = s[j + l];
-                int lt = v < bv[l];
-                bv[l] = lt ? v : bv[l];
-                bi[l] = lt ? (uint32_t)(j + l) : bi[l];
+        for (j = 16; j + 16 <= k; j += 16)
+            for (int u = 0; u < 4; u++) {
+                v4f v;
+                memcpy(&v, s + j + 4 * u, sizeof v);
+                v4i lt = v < bv[u];
+                bv[u] = (v4f)(((v4i)v & lt) | ((v4i)bv[u] & ~lt));
+                bi[u] = (cur[u] & lt) | (bi[u] & ~lt);
+                cur[u] += sixteen;
             }
-        best = bv[0];
-        arg = bi[0];
-        for (size_t l = 1; l < LANES; l++)
-            if (bv[l] < best || (bv[l] == best && bi[l] < arg)) {
-                best = bv[l];
-                arg = bi[l];
+        float lv[16];
+        int32_t li[16];
+        memcpy(lv, bv, sizeof lv);
+        memcpy(li, bi, sizeof li);
+        best = lv[0];
+        arg = (uint32_t)li[0];
+        for (int l = 1; l < 16; l++)
+            if (lv[l] < best || (lv[l] == best && (uint32_t)li[l] < arg)) {
+                best = lv[l];
+                arg = (uint32_t)li[l];
             }
-    } else {
-        best = s[0];
-        j = 1;
     }
     for (; j < k; j++) { /* indices above every lane's: strict < keeps the first minimum */
-        float v = s[j];
-        if (v < best) {
-            best = v;
+        if (s[j] < best) {
+            best = s[j];
             arg = (uint32_t)j;
         }
     }
