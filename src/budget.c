@@ -263,10 +263,10 @@ int budget_solve(quant_params *p, size_t n, size_t d, qb_error *err) {
         int s = check_vq_shape(p, d, err);
         if (s)
             return s;
-        if ((opq || lopq) && p->codebook_bits != FLOAT_BITS)
+        if (p->codebook_bits != FLOAT_BITS)
             return qb_fail(err,
                            "--codebook-bits (CQO) is implemented for qet only; %s stores "
-                           "32-bit codebooks",
+                           "32-bit codebooks (qet with --iterations 0 is PQ with CQO)",
                            p->method);
         if (lopq) {
             if (!p->lopq_cells && p->ratio <= 0)
