@@ -397,6 +397,7 @@ int cmd_theorem(int argc, char **argv, qb_error *err) {
     const char *out = NULL;
     int json = 0, c, s = QB_OK;
     optind = 1;
+    opterr = 0; /* one line on stderr: ours */
     while (!s && (c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
         case O_SAMPLES:
