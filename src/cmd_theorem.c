@@ -309,8 +309,6 @@ static void write_fraction(FILE *f, const theorem_report *r) {
                     m->fraction + r->t95 * m->fraction_se);
         }
     }
-    if (r->quantizers)
-        print_quant(r);
 }
 
 static void write_blocks(FILE *f, const theorem_report *r) {

@@ -38,6 +38,16 @@ if command -v python3 >/dev/null; then
     python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert len(d["distributions"])==3' \
         "$tmp/out" || { echo "FAIL: --json is not one JSON object"; fail=1; }
 fi
+# The quantizer check, small: its CSV joins the others and stdout stays one JSON object.
+expect_status 0 --samples 64 --quantizers --seeds 2 --shape 256,16 --subspaces 4 --ks 8 \
+    --out "$tmp/q" --json
+[ -s "$tmp/q/theorem_quantizers.csv" ] || { echo "FAIL: theorem_quantizers.csv missing"; fail=1; }
+[ "$(wc -l <"$tmp/q/theorem_quantizers.csv")" -eq 3 ] || { echo "FAIL: quantizer rows"; fail=1; }
+if command -v python3 >/dev/null; then
+    python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert len(d["quantizers"]["per_seed"])==2' \
+        "$tmp/out" || { echo "FAIL: --quantizers --json is not one JSON object"; fail=1; }
+fi
+expect_status 0 --samples 2000 --seed 3 --out "$tmp/csv" --json
 # Same seed, same output, whatever the thread count.
 "$qb" theorem --samples 2000 --seed 3 --json --threads 1 >"$tmp/t1"
 cmp -s "$tmp/out" "$tmp/t1" || { echo "FAIL: output depends on threads"; fail=1; }
