@@ -14,8 +14,10 @@ static const char usage[] =
     "usage: qetbench theorem [--samples N] [--seed S] [--json] [--out DIR] [--threads T]\n"
     "                        [--quantizers [--seeds K] [--levels L] [--ks K] [--subspaces M]\n"
     "                         [--shape N,D]]\n"
-    "  X1, X2 iid; the paper (§4) claims E max = mu + 0.564 sigma, Var max = 0.682 sigma^2 for the\n"
-    "  normal. Checked by closed form, GSL quadrature and Monte Carlo (95% intervals), and extended\n"
+    "  X1, X2 iid; the paper (§4) claims E max = mu + 0.564 sigma, Var max = 0.682 sigma^2 for "
+    "the\n"
+    "  normal. Checked by closed form, GSL quadrature and Monte Carlo (95% intervals), and "
+    "extended\n"
     "  to each of the 2^l blocks after l = 1..4 QET levels for the normal, the paper's truncated\n"
     "  normal (mean 0.5, sd 0.16 on [0, 1]) and Student t with 3 degrees of freedom.\n"
     "  --samples N   Monte Carlo rows of 2^l values per (distribution, l) (default 1000000)\n"
@@ -23,7 +25,8 @@ static const char usage[] =
     "  --json        one JSON object instead of the tables\n"
     "  --out DIR     also write DIR/theorem_density.csv, theorem_fraction.csv, theorem_blocks.csv\n"
     "  --threads T   OpenMP threads (results are identical for any T)\n"
-    "  --quantizers  also measure the equivalence through the quantizers: MSE of QET (l levels) on\n"
+    "  --quantizers  also measure the equivalence through the quantizers: MSE of QET (l levels) "
+    "on\n"
     "                N(0, 1) vs PQ on N(0, f) with f the quadrature variance fraction at l (0.682\n"
     "                at l = 1), same k_s and subspaces, seeds 1..K (default K 10, l 1, k_s 256,\n"
     "                8 subspaces, 4096 x 64); adds theorem_quantizers.csv to --out\n";
@@ -88,19 +91,18 @@ static int compute(theorem_report *r, qb_error *err) {
 static void print_quant(const theorem_report *r) {
     const theorem_quant_result *q = &r->quant;
     const theorem_quant_config *c = &q->cfg;
-    printf("\n5. Through the quantizers: QET (l = %u) on N(0, 1) vs PQ on N(0, %.6f) (the quadrature "
-           "fraction at l = %u), %zu x %zu, k_s = %llu, %zu subspaces, seeds 1..%u; mean and 95%% "
-           "t interval over seeds\n",
-           c->levels, c->fraction, c->levels, c->n, c->d, (unsigned long long)c->ks, c->subspaces,
-           c->seeds);
+    printf(
+        "\n5. Through the quantizers: QET (l = %u) on N(0, 1) vs PQ on N(0, %.6f) (the quadrature "
+        "fraction at l = %u), %zu x %zu, k_s = %llu, %zu subspaces, seeds 1..%u; mean and 95%% "
+        "t interval over seeds\n",
+        c->levels, c->fraction, c->levels, c->n, c->d, (unsigned long long)c->ks, c->subspaces,
+        c->seeds);
     struct {
         const char *name;
         const theorem_summary *s;
     } rows[] = {
-        {"MSE QET on N(0,1)", &q->s_qet},
-        {"MSE PQ on N(0,f)", &q->s_pq_reduced},
-        {"MSE PQ on N(0,1)", &q->s_pq},
-        {"QET / PQ on N(0,f)", &q->ratio},
+        {"MSE QET on N(0,1)", &q->s_qet}, {"MSE PQ on N(0,f)", &q->s_pq_reduced},
+        {"MSE PQ on N(0,1)", &q->s_pq},   {"QET / PQ on N(0,f)", &q->ratio},
         {"QET / PQ on N(0,1)", &q->gain},
     };
     for (size_t i = 0; i < sizeof rows / sizeof *rows; i++)
@@ -118,9 +120,9 @@ static void print_tables(const theorem_report *r) {
            "min in S, the max in L.\n\n");
     printf("1. Normal N(mu, sigma^2): closed form vs GSL quadrature (E max = mu + sigma/sqrt(pi), "
            "Var = (1 - 1/pi) sigma^2, Cov(min, max) = sigma^2/pi)\n");
-    printf("  %6s %6s | %12s %12s %8s | %12s %12s %8s | %12s %12s %8s\n", "mu", "sigma",
-           "E max", "quadrature", "|diff|", "Var max", "quadrature", "|diff|", "Cov(min,max)",
-           "quadrature", "|diff|");
+    printf("  %6s %6s | %12s %12s %8s | %12s %12s %8s | %12s %12s %8s\n", "mu", "sigma", "E max",
+           "quadrature", "|diff|", "Var max", "quadrature", "|diff|", "Cov(min,max)", "quadrature",
+           "|diff|");
     for (size_t i = 0; i < N_CLOSED; i++) {
         const theorem_pair_moments *c = &r->closed[i], *q = &r->quad[i];
         printf("  %6g %6g | %12.9f %12.9f %8.1e | %12.9f %12.9f %8.1e | %12.9f %12.9f %8.1e\n",
@@ -148,7 +150,8 @@ static void print_tables(const theorem_report *r) {
         } rows[] = {
             {"E max", x->pair.mean_max, mx->mean, mx->mean_se, 1.96, 1},
             {"Var max", x->pair.var_max, mx->var, mx->var_se, 1.96, mx->fourth_moment_finite},
-            {"Var max/Var X", x->pair.var_max / x->quad[0][0].var, mx->var / m->base_var, NAN, 0, 1},
+            {"Var max/Var X", x->pair.var_max / x->quad[0][0].var, mx->var / m->base_var, NAN, 0,
+             1},
             {"Cov(min,max)", x->pair.cov_min_max, m->cov, m->cov_se, r->t95,
              theorem_tail_index(&x->dist) > 2}, /* needs E[X1^2 X2^2] = (E X^2)^2 only */
         };
@@ -196,8 +199,8 @@ static void print_tables(const theorem_report *r) {
         for (unsigned l = 1; l <= THEOREM_MAX_LEVELS; l++) {
             const theorem_mc *m = &x->mc[l];
             printf("  %-12s %2u %12.6f %12.6f %10.2e  [%.6f, %.6f]\n", l == 1 ? x->dist.name : "",
-                   l, x->fraction[l], m->fraction, m->fraction_se, m->fraction - r->t95 * m->fraction_se,
-                   m->fraction + r->t95 * m->fraction_se);
+                   l, x->fraction[l], m->fraction, m->fraction_se,
+                   m->fraction - r->t95 * m->fraction_se, m->fraction + r->t95 * m->fraction_se);
         }
     }
     if (r->quantizers)
@@ -259,8 +262,10 @@ static void print_json(const theorem_report *r) {
         const struct {
             const char *key;
             const theorem_summary *s;
-        } sums[] = {{"mse_qet", &q->s_qet}, {"mse_pq_reduced", &q->s_pq_reduced},
-                    {"mse_pq", &q->s_pq}, {"qet_over_pq_reduced", &q->ratio},
+        } sums[] = {{"mse_qet", &q->s_qet},
+                    {"mse_pq_reduced", &q->s_pq_reduced},
+                    {"mse_pq", &q->s_pq},
+                    {"qet_over_pq_reduced", &q->ratio},
                     {"qet_over_pq", &q->gain}};
         for (size_t i = 0; i < sizeof sums / sizeof *sums; i++)
             printf(",\"%s\":{\"mean\":%.17g,\"sd\":%.17g,\"lo\":%.17g,\"hi\":%.17g}", sums[i].key,
@@ -321,8 +326,8 @@ static void write_blocks(FILE *f, const theorem_report *r) {
                 char path[THEOREM_MAX_LEVELS + 1];
                 theorem_block_path(l, b, path);
                 const theorem_mc_block *m = &x->mc[l].blocks[b];
-                fprintf(f, "%s,%u,%u,%s,%.10g,%.10g,%.10g,%.10g,%.4g,%.10g,%.4g,%d\n",
-                        x->dist.name, l, b, path, x->quad[l][b].mean, x->quad[l][b].var,
+                fprintf(f, "%s,%u,%u,%s,%.10g,%.10g,%.10g,%.10g,%.4g,%.10g,%.4g,%d\n", x->dist.name,
+                        l, b, path, x->quad[l][b].mean, x->quad[l][b].var,
                         x->quad[l][b].var / x->quad[0][0].var, m->mean, m->mean_se, m->var,
                         m->var_se, m->fourth_moment_finite);
             }
@@ -375,16 +380,33 @@ static int write_csvs(const char *dir, const theorem_report *r, qb_error *err) {
 }
 
 int cmd_theorem(int argc, char **argv, qb_error *err) {
-    enum { O_SAMPLES = 256, O_SEED, O_JSON, O_OUT, O_THREADS, O_HELP, O_QUANT, O_SEEDS, O_LEVELS,
-           O_KS, O_M, O_SHAPE };
-    static const struct option opts[] = {
-        {"samples", required_argument, 0, O_SAMPLES}, {"seed", required_argument, 0, O_SEED},
-        {"json", no_argument, 0, O_JSON},             {"out", required_argument, 0, O_OUT},
-        {"threads", required_argument, 0, O_THREADS}, {"help", no_argument, 0, O_HELP},
-        {"quantizers", no_argument, 0, O_QUANT},      {"seeds", required_argument, 0, O_SEEDS},
-        {"levels", required_argument, 0, O_LEVELS},   {"ks", required_argument, 0, O_KS},
-        {"subspaces", required_argument, 0, O_M},     {"shape", required_argument, 0, O_SHAPE},
-        {0, 0, 0, 0}};
+    enum {
+        O_SAMPLES = 256,
+        O_SEED,
+        O_JSON,
+        O_OUT,
+        O_THREADS,
+        O_HELP,
+        O_QUANT,
+        O_SEEDS,
+        O_LEVELS,
+        O_KS,
+        O_M,
+        O_SHAPE
+    };
+    static const struct option opts[] = {{"samples", required_argument, 0, O_SAMPLES},
+                                         {"seed", required_argument, 0, O_SEED},
+                                         {"json", no_argument, 0, O_JSON},
+                                         {"out", required_argument, 0, O_OUT},
+                                         {"threads", required_argument, 0, O_THREADS},
+                                         {"help", no_argument, 0, O_HELP},
+                                         {"quantizers", no_argument, 0, O_QUANT},
+                                         {"seeds", required_argument, 0, O_SEEDS},
+                                         {"levels", required_argument, 0, O_LEVELS},
+                                         {"ks", required_argument, 0, O_KS},
+                                         {"subspaces", required_argument, 0, O_M},
+                                         {"shape", required_argument, 0, O_SHAPE},
+                                         {0, 0, 0, 0}};
     static theorem_report r; /* large: keep it off the stack */
     memset(&r, 0, sizeof r);
     r.samples = 1000000;
@@ -403,12 +425,24 @@ int cmd_theorem(int argc, char **argv, qb_error *err) {
             if (!s && (r.samples < THEOREM_MC_BATCHES || r.samples > 1000000000ULL))
                 s = qb_fail(err, "--samples must be in %d..1000000000", THEOREM_MC_BATCHES);
             break;
-        case O_SEED: s = cli_u64("--seed", optarg, &r.seed, err); break;
-        case O_JSON: json = 1; break;
-        case O_OUT: out = optarg; break;
-        case O_THREADS: s = cli_threads(optarg, err); break;
-        case O_HELP: fputs(usage, stdout); return QB_OK;
-        case O_QUANT: r.quantizers = 1; break;
+        case O_SEED:
+            s = cli_u64("--seed", optarg, &r.seed, err);
+            break;
+        case O_JSON:
+            json = 1;
+            break;
+        case O_OUT:
+            out = optarg;
+            break;
+        case O_THREADS:
+            s = cli_threads(optarg, err);
+            break;
+        case O_HELP:
+            fputs(usage, stdout);
+            return QB_OK;
+        case O_QUANT:
+            r.quantizers = 1;
+            break;
         case O_SEEDS:
             s = cli_u64("--seeds", optarg, &u, err);
             if (!s && (u < 2 || u > THEOREM_QUANT_MAX_SEEDS))
@@ -431,8 +465,11 @@ int cmd_theorem(int argc, char **argv, qb_error *err) {
             if (!s && qc->subspaces == 0)
                 s = qb_fail(err, "--subspaces must be positive");
             break;
-        case O_SHAPE: s = cli_shape("--shape", optarg, &qc->n, &qc->d, err); break;
-        default: return cli_bad_option("theorem", argc, argv, err);
+        case O_SHAPE:
+            s = cli_shape("--shape", optarg, &qc->n, &qc->d, err);
+            break;
+        default:
+            return cli_bad_option("theorem", argc, argv, err);
         }
     }
     if (s)

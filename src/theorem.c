@@ -177,8 +177,7 @@ static int integrate(const theorem_dist *d, gsl_function *fn, gsl_integration_wo
     } else {
         s = gsl_integration_qagil(fn, d->mu, QUAD_EPSABS, QUAD_EPSREL, QUAD_LIMIT, w, &r1, &e1);
         if (quad_ok(s, r1, e1)) {
-            s = gsl_integration_qagiu(fn, d->mu, QUAD_EPSABS, QUAD_EPSREL, QUAD_LIMIT, w, &r2,
-                                      &e2);
+            s = gsl_integration_qagiu(fn, d->mu, QUAD_EPSABS, QUAD_EPSREL, QUAD_LIMIT, w, &r2, &e2);
             if (quad_ok(s, r2, e2))
                 s = GSL_SUCCESS;
         }
@@ -192,7 +191,8 @@ static int integrate(const theorem_dist *d, gsl_function *fn, gsl_integration_wo
 
 static int check_dist(const theorem_dist *d, unsigned levels, unsigned block, qb_error *err) {
     if (levels > THEOREM_MAX_LEVELS)
-        return qb_fail(err, "theorem: levels must be in 0..%d (got %u)", THEOREM_MAX_LEVELS, levels);
+        return qb_fail(err, "theorem: levels must be in 0..%d (got %u)", THEOREM_MAX_LEVELS,
+                       levels);
     if (block >= (1u << levels))
         return qb_fail(err, "theorem: block %u does not exist after %u levels", block, levels);
     if (!(d->sigma > 0))
@@ -320,14 +320,16 @@ int theorem_pair_quad(const theorem_dist *d, theorem_pair_moments *out, qb_error
     if (!a.status)
         s = integrate(d, &fn, w, &cross, err);
     if (!s && a.status)
-        s = qb_internal(err, "inner quadrature of E[min max] for %s did not converge: %s",
-                        d->name, gsl_strerror(a.status));
+        s = qb_internal(err, "inner quadrature of E[min max] for %s did not converge: %s", d->name,
+                        gsl_strerror(a.status));
     gsl_set_error_handler(old);
     gsl_integration_workspace_free(w);
     gsl_integration_workspace_free(wi);
     if (s)
         return s;
-    *out = (theorem_pair_moments){.mean_max = mx.mean, .var_max = mx.var, .mean_min = mn.mean,
+    *out = (theorem_pair_moments){.mean_max = mx.mean,
+                                  .var_max = mx.var,
+                                  .mean_min = mn.mean,
                                   .var_min = mn.var,
                                   .cov_min_max = cross - (mn.mean - d->mu) * (mx.mean - d->mu)};
     return QB_OK;
@@ -367,7 +369,8 @@ static double student_t(gsl_rng *r, double nu) {
 
 static double draw(const theorem_dist *d, gsl_rng *r) {
     switch (d->family) {
-    case THEOREM_NORMAL: return d->mu + gsl_ran_gaussian_ziggurat(r, d->sigma);
+    case THEOREM_NORMAL:
+        return d->mu + gsl_ran_gaussian_ziggurat(r, d->sigma);
     case THEOREM_TRUNCNORMAL: {
         double v;
         do
@@ -375,7 +378,8 @@ static double draw(const theorem_dist *d, gsl_rng *r) {
         while (v < d->lo || v > d->hi);
         return v;
     }
-    case THEOREM_STUDENT_T: return d->mu + d->sigma * student_t(r, d->nu);
+    case THEOREM_STUDENT_T:
+        return d->mu + d->sigma * student_t(r, d->nu);
     }
     return 0;
 }

@@ -1,12 +1,13 @@
-/* theorem.h - the paper's variance theorem (§4) checked three ways: closed forms, GSL quadrature over
- * the density of order statistics, and Monte Carlo with GSL streams; extended to every block after l
- * levels of QET pairing, for the normal, the paper's truncated normal and a heavy-tailed Student t.
+/* theorem.h - the paper's variance theorem (§4) checked three ways: closed forms, GSL quadrature
+ * over the density of order statistics, and Monte Carlo with GSL streams; extended to every block
+ * after l levels of QET pairing, for the normal, the paper's truncated normal and a heavy-tailed
+ * Student t.
  *
  * After l levels a row of 2^l independent values holds one value per block. Block b's path is read
- * from its bits, most significant first: bit k (level k) is 0 for the min side S, 1 for the max side
- * L, matching the reorder's order [S | L] -> [SS | SL | LS | LL]. The two values paired at every level
- * come from disjoint sets of originals, hence are independent, so the block's CDF is the composition
- * of F_min = 1 - (1 - F)^2 and F_max = F^2 along its path.
+ * from its bits, most significant first: bit k (level k) is 0 for the min side S, 1 for the max
+ * side L, matching the reorder's order [S | L] -> [SS | SL | LS | LL]. The two values paired at
+ * every level come from disjoint sets of originals, hence are independent, so the block's CDF is
+ * the composition of F_min = 1 - (1 - F)^2 and F_max = F^2 along its path.
  *
  * Typical use:
  *     theorem_dist d = theorem_normal(0, 1);
@@ -79,9 +80,9 @@ typedef struct {
 
 typedef struct {
     unsigned levels;
-    uint64_t samples;                           /* rows of 2^levels values */
+    uint64_t samples;                            /* rows of 2^levels values */
     theorem_mc_block blocks[THEOREM_MAX_BLOCKS]; /* (2^levels) */
-    double base_var;                            /* Var(X) from all the values drawn */
+    double base_var;                             /* Var(X) from all the values drawn */
     /* Average variance fraction and, at l = 1, Cov(min, max): ratio / cross estimators whose
      * standard errors come from batch means over THEOREM_MC_BATCHES fixed chunks (blocks of one
      * row are dependent, so per-block errors do not add up). */
@@ -108,7 +109,7 @@ void theorem_tournament(double *v, unsigned levels);
 int theorem_max_histogram(const theorem_dist *d, uint64_t samples, uint64_t seed, double lo,
                           double hi, size_t bins, double *density, qb_error *err);
 
-/* "S", "L", "SL", ...: the path of block `block` after `levels` levels; buf holds levels + 1 bytes. */
+/* "S", "L", "SL", ...: block `block`'s path after `levels` levels; buf holds levels + 1 bytes. */
 void theorem_block_path(unsigned levels, unsigned block, char *buf);
 
 /* ---- Through the quantizers (theorem_quant.c) ----
@@ -120,10 +121,10 @@ void theorem_block_path(unsigned levels, unsigned block, char *buf);
 typedef struct {
     size_t n, d, subspaces;
     uint64_t ks;
-    unsigned levels;  /* QET levels (1: the paper's claim) */
-    unsigned seeds;   /* seeds 1..seeds, at most THEOREM_QUANT_MAX_SEEDS */
+    unsigned levels; /* QET levels (1: the paper's claim) */
+    unsigned seeds;  /* seeds 1..seeds, at most THEOREM_QUANT_MAX_SEEDS */
     double mu, sigma;
-    double fraction;  /* the PQ data's variance is fraction * sigma^2 */
+    double fraction; /* the PQ data's variance is fraction * sigma^2 */
 } theorem_quant_config;
 
 /* Mean over seeds with its 95% Student t interval. */
@@ -137,8 +138,8 @@ typedef struct {
     double pq_reduced[THEOREM_QUANT_MAX_SEEDS]; /* MSE of PQ on N(mu, fraction sigma^2) */
     double pq[THEOREM_QUANT_MAX_SEEDS];         /* MSE of PQ on the QET side's matrix */
     theorem_summary s_qet, s_pq_reduced, s_pq;
-    theorem_summary ratio;   /* per seed: qet / pq_reduced (1 if the equivalence holds) */
-    theorem_summary gain;    /* per seed: qet / pq on the same matrix */
+    theorem_summary ratio;      /* per seed: qet / pq_reduced (1 if the equivalence holds) */
+    theorem_summary gain;       /* per seed: qet / pq on the same matrix */
     double qet_ratio, pq_ratio; /* compression ratios achieved (QET also stores indicator maps) */
 } theorem_quant_result;
 

@@ -11,8 +11,15 @@
 #include "theorem.h"
 
 theorem_quant_config theorem_quant_defaults(void) {
-    return (theorem_quant_config){.n = 4096, .d = 64, .subspaces = 8, .ks = 256, .levels = 1,
-                                  .seeds = 10, .mu = 0, .sigma = 1, .fraction = 1 - 1 / M_PI};
+    return (theorem_quant_config){.n = 4096,
+                                  .d = 64,
+                                  .subspaces = 8,
+                                  .ks = 256,
+                                  .levels = 1,
+                                  .seeds = 10,
+                                  .mu = 0,
+                                  .sigma = 1,
+                                  .fraction = 1 - 1 / M_PI};
 }
 
 theorem_summary theorem_summarize(const double *x, size_t n) {

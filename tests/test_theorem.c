@@ -42,12 +42,12 @@ static void test_closed_form(void) {
 /* Hand-computed CDF compositions at the median (F = Q = 1/2) and the pairing on small rows. */
 static void test_composition_by_hand(void) {
     theorem_dist d = theorem_normal(3, 2);
-    CHECK_NEAR(theorem_block_cdf(&d, 1, 1, 3), 0.25, 1e-15);       /* L: F^2 */
-    CHECK_NEAR(theorem_block_cdf(&d, 1, 0, 3), 0.75, 1e-15);       /* S: 1 - (1 - F)^2 */
-    CHECK_NEAR(theorem_block_cdf(&d, 2, 3, 3), 1.0 / 16, 1e-15);   /* LL: (F^2)^2 */
-    CHECK_NEAR(theorem_block_cdf(&d, 2, 1, 3), 9.0 / 16, 1e-15);   /* SL: (3/4)^2 */
-    CHECK_NEAR(theorem_block_cdf(&d, 2, 2, 3), 7.0 / 16, 1e-15);   /* LS: 1 - (3/4)^2 */
-    CHECK_NEAR(theorem_block_cdf(&d, 2, 0, 3), 15.0 / 16, 1e-15);  /* SS: 1 - (1/2)^4 */
+    CHECK_NEAR(theorem_block_cdf(&d, 1, 1, 3), 0.25, 1e-15);      /* L: F^2 */
+    CHECK_NEAR(theorem_block_cdf(&d, 1, 0, 3), 0.75, 1e-15);      /* S: 1 - (1 - F)^2 */
+    CHECK_NEAR(theorem_block_cdf(&d, 2, 3, 3), 1.0 / 16, 1e-15);  /* LL: (F^2)^2 */
+    CHECK_NEAR(theorem_block_cdf(&d, 2, 1, 3), 9.0 / 16, 1e-15);  /* SL: (3/4)^2 */
+    CHECK_NEAR(theorem_block_cdf(&d, 2, 2, 3), 7.0 / 16, 1e-15);  /* LS: 1 - (3/4)^2 */
+    CHECK_NEAR(theorem_block_cdf(&d, 2, 0, 3), 15.0 / 16, 1e-15); /* SS: 1 - (1/2)^4 */
     /* Density of L at the median: 2 F f. */
     CHECK_NEAR(theorem_block_pdf(&d, 1, 1, 3), 2 * 0.5 * gsl_ran_gaussian_pdf(0, 2), 1e-15);
 
@@ -69,8 +69,8 @@ static void test_composition_by_hand(void) {
     theorem_dist t = theorem_student_t(3);
     CHECK(!theorem_block_fourth_moment_finite(&t, 1, 0));
     CHECK(!theorem_block_fourth_moment_finite(&t, 1, 1));
-    CHECK(!theorem_block_fourth_moment_finite(&t, 2, 0));  /* SS keeps the lower tail */
-    CHECK(theorem_block_fourth_moment_finite(&t, 2, 1));   /* SL: both tails lightened */
+    CHECK(!theorem_block_fourth_moment_finite(&t, 2, 0)); /* SS keeps the lower tail */
+    CHECK(theorem_block_fourth_moment_finite(&t, 2, 1));  /* SL: both tails lightened */
     CHECK(theorem_block_fourth_moment_finite(&t, 2, 2));
     CHECK(!theorem_block_fourth_moment_finite(&t, 2, 3));
 }
@@ -109,14 +109,15 @@ static void test_identities(void) {
     double a = (tn->lo - tn->mu) / tn->sigma, c = (tn->hi - tn->mu) / tn->sigma;
     double Z = gsl_cdf_ugaussian_P(c) - gsl_cdf_ugaussian_P(a);
     double pa = gsl_ran_ugaussian_pdf(a), pc = gsl_ran_ugaussian_pdf(c);
-    double tv = tn->sigma * tn->sigma *
-                (1 + (a * pa - c * pc) / Z - ((pa - pc) / Z) * ((pa - pc) / Z));
+    double tv =
+        tn->sigma * tn->sigma * (1 + (a * pa - c * pc) / Z - ((pa - pc) / Z) * ((pa - pc) / Z));
     CHECK_OK(theorem_block_quad(tn, 0, 0, &b, &err), &err);
     CHECK_NEAR(b.var, tv, 1e-10);
 }
 
 /* Independent quadrature at l = 2: with 4 values, SS and LL are the order statistics X(1) and X(4)
- * (densities 4 f Q^3 and 4 f F^3) and {SL, LS} = {X(2), X(3)} (densities 12 f F Q^2, 12 f F^2 Q). */
+ * (densities 4 f Q^3 and 4 f F^3) and {SL, LS} = {X(2), X(3)} (densities 12 f F Q^2, 12 f F^2 Q).
+ */
 typedef struct {
     double mu, sigma;
     int k; /* order statistic 1..4 */
