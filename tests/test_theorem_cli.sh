@@ -1,5 +1,5 @@
 #!/bin/bash
-# theorem_cli.sh - `qetbench theorem` from the outside: bad input exits 2 with one line and no
+# test_theorem_cli.sh - `qetbench theorem` from the outside: bad input exits 2 with one line and no
 # files, --out writes the plot CSVs whole, --json is one parseable object.
 set -u
 qb=$1
