@@ -20,7 +20,7 @@ static const char usage[] =
     "extended\n"
     "  to each of the 2^l blocks after l = 1..4 QET levels for the normal, the paper's truncated\n"
     "  normal (mean 0.5, sd 0.16 on [0, 1]) and Student t with 3 degrees of freedom.\n"
-    "  --samples N   Monte Carlo rows of 2^l values per (distribution, l) (default 1000000)\n"
+    "  --samples N   Monte Carlo rows of 2^l values per (distribution, l) (default 1000000, min 6400)\n"
     "  --seed S      seed of the Monte Carlo streams (default 1)\n"
     "  --json        one JSON object instead of the tables\n"
     "  --out DIR     also write DIR/theorem_density.csv, theorem_fraction.csv, theorem_blocks.csv\n"
@@ -422,8 +422,8 @@ int cmd_theorem(int argc, char **argv, qb_error *err) {
         switch (c) {
         case O_SAMPLES:
             s = cli_u64("--samples", optarg, &r.samples, err);
-            if (!s && (r.samples < THEOREM_MC_BATCHES || r.samples > 1000000000ULL))
-                s = qb_fail(err, "--samples must be in %d..1000000000", THEOREM_MC_BATCHES);
+            if (!s && (r.samples < THEOREM_MC_MIN_SAMPLES || r.samples > 1000000000ULL))
+                s = qb_fail(err, "--samples must be in %d..1000000000", THEOREM_MC_MIN_SAMPLES);
             break;
         case O_SEED:
             s = cli_u64("--seed", optarg, &r.seed, err);

@@ -458,8 +458,8 @@ int theorem_mc_run(const theorem_dist *d, unsigned levels, uint64_t samples, uin
         return s;
     if (levels < 1)
         return qb_fail(err, "theorem: Monte Carlo needs levels in 1..%d", THEOREM_MAX_LEVELS);
-    if (samples < THEOREM_MC_BATCHES)
-        return qb_fail(err, "theorem: --samples must be at least %d", THEOREM_MC_BATCHES);
+    if (samples < THEOREM_MC_MIN_SAMPLES)
+        return qb_fail(err, "theorem: --samples must be at least %d", THEOREM_MC_MIN_SAMPLES);
     mc_sums *c = malloc(THEOREM_MC_BATCHES * sizeof *c);
     if (!c)
         return qb_oom(err);

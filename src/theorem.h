@@ -91,13 +91,15 @@ typedef struct {
 } theorem_mc;
 
 #define THEOREM_MC_BATCHES 64
+/* Batch means of ratio estimators need chunks far from tiny: at least 100 rows each. */
+#define THEOREM_MC_MIN_SAMPLES (100 * THEOREM_MC_BATCHES)
 /* Student t quantile for 95% two-sided intervals from the batch means (63 degrees of freedom). */
 double theorem_batch_t95(void);
 
 /* Draws `samples` rows of 2^levels iid values, pairs them with its own scalar tournament (an
  * implementation independent of src/qet.c, which tests compare against it), and estimates every
  * block. Deterministic for (dist, levels, samples, seed) whatever the thread count: fixed chunks,
- * one stream each, combined in order. samples >= THEOREM_MC_BATCHES. */
+ * one stream each, combined in order. samples >= THEOREM_MC_MIN_SAMPLES. */
 int theorem_mc_run(const theorem_dist *d, unsigned levels, uint64_t samples, uint64_t seed,
                    theorem_mc *out, qb_error *err);
 

@@ -212,15 +212,16 @@ static void test_mc_deterministic(void) {
 #ifdef _OPENMP
     omp_set_num_threads(1);
 #endif
-    CHECK_OK(theorem_mc_run(&d, 2, 5000, 3, &a, &err), &err);
+    CHECK_OK(theorem_mc_run(&d, 2, 8000, 3, &a, &err), &err);
 #ifdef _OPENMP
     omp_set_num_threads(3);
 #endif
-    CHECK_OK(theorem_mc_run(&d, 2, 5000, 3, &b, &err), &err);
-    CHECK_OK(theorem_mc_run(&d, 2, 5000, 4, &c, &err), &err);
+    CHECK_OK(theorem_mc_run(&d, 2, 8000, 3, &b, &err), &err);
+    CHECK_OK(theorem_mc_run(&d, 2, 8000, 4, &c, &err), &err);
     CHECK(!memcmp(&a, &b, sizeof a));
     CHECK(a.blocks[0].mean != c.blocks[0].mean);
-    CHECK(theorem_mc_run(&d, 2, 10, 3, &a, &err) == QB_EINPUT);
+    CHECK(b.fraction_se > 0 && isfinite(b.fraction_se));
+    CHECK(theorem_mc_run(&d, 2, THEOREM_MC_MIN_SAMPLES - 1, 3, &a, &err) == QB_EINPUT);
     CHECK(theorem_mc_run(&d, 5, 1000, 3, &a, &err) == QB_EINPUT);
 }
 

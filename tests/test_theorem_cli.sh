@@ -16,16 +16,17 @@ expect_status() { # expect_status CODE ARGS...
     fi
 }
 expect_status 2 --samples 10
+expect_status 2 --samples 6399
 expect_status 2 --samples x
 expect_status 2 --bogus
 expect_status 2 --seeds 1 --quantizers
 expect_status 2 --levels 5 --quantizers
 expect_status 2 extra
 : >"$tmp/file"
-expect_status 2 --samples 1000 --out "$tmp/file"
+expect_status 2 --samples 6400 --out "$tmp/file"
 [ -z "$(ls -A "$tmp" | grep -v -x -e out -e err -e file)" ] || { echo "FAIL: stray files"; fail=1; }
 
-expect_status 0 --samples 2000 --seed 3 --out "$tmp/csv" --json
+expect_status 0 --samples 6400 --seed 3 --out "$tmp/csv" --json
 for f in theorem_density.csv theorem_fraction.csv theorem_blocks.csv; do
     [ -s "$tmp/csv/$f" ] || { echo "FAIL: $f missing"; fail=1; }
 done
@@ -39,7 +40,7 @@ if command -v python3 >/dev/null; then
         "$tmp/out" || { echo "FAIL: --json is not one JSON object"; fail=1; }
 fi
 # The quantizer check, small: its CSV joins the others and stdout stays one JSON object.
-expect_status 0 --samples 64 --quantizers --seeds 2 --shape 256,16 --subspaces 4 --ks 8 \
+expect_status 0 --samples 6400 --quantizers --seeds 2 --shape 256,16 --subspaces 4 --ks 8 \
     --out "$tmp/q" --json
 [ -s "$tmp/q/theorem_quantizers.csv" ] || { echo "FAIL: theorem_quantizers.csv missing"; fail=1; }
 [ "$(wc -l <"$tmp/q/theorem_quantizers.csv")" -eq 3 ] || { echo "FAIL: quantizer rows"; fail=1; }
@@ -47,8 +48,8 @@ if command -v python3 >/dev/null; then
     python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert len(d["quantizers"]["per_seed"])==2' \
         "$tmp/out" || { echo "FAIL: --quantizers --json is not one JSON object"; fail=1; }
 fi
-expect_status 0 --samples 2000 --seed 3 --out "$tmp/csv" --json
+expect_status 0 --samples 6400 --seed 3 --out "$tmp/csv" --json
 # Same seed, same output, whatever the thread count.
-"$qb" theorem --samples 2000 --seed 3 --json --threads 1 >"$tmp/t1"
+"$qb" theorem --samples 6400 --seed 3 --json --threads 1 >"$tmp/t1"
 cmp -s "$tmp/out" "$tmp/t1" || { echo "FAIL: output depends on threads"; fail=1; }
 exit $fail
