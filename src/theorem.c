@@ -14,7 +14,7 @@
 
 #include "rng.h"
 
-/* Adaptive quadrature: 1e-12 relative is well below the 1e-6 the theorem is checked to, and
+/* Adaptive quadrature: 1e-11 relative is far below the 1e-6 the theorem is checked to, and
  * reachable for every integrand here (smooth, exponentially or x^-2 decaying). */
 #define QUAD_EPSABS 1e-14
 #define QUAD_EPSREL 1e-11
