@@ -120,6 +120,11 @@ static void print_quant(const theorem_report *r) {
                fabs(q->ratio.mean - 1) * 100, q->ratio.mean > 1 ? "above" : "below");
 }
 
+/* The batch means of variance ratios have a finite variance only if X's 4th moment is finite. */
+static int fraction_se_valid(const theorem_dist *d) {
+    return theorem_tail_index(d) > 4;
+}
+
 static void print_tables(const theorem_report *r) {
     printf("Variance theorem (paper §4): X1, X2 iid, max and min of the pair; QET level 1 puts the "
            "min in S, the max in L.\n\n");
@@ -203,11 +208,13 @@ static void print_tables(const theorem_report *r) {
         const dist_result *x = &r->d[k];
         for (unsigned l = 1; l <= THEOREM_MAX_LEVELS; l++) {
             const theorem_mc *m = &x->mc[l];
-            printf("  %-12s %2u %12.6f %12.6f %10.2e  [%.6f, %.6f]\n", l == 1 ? x->dist.name : "",
+            printf("  %-12s %2u %12.6f %12.6f %10.2e  [%.6f, %.6f]%s\n", l == 1 ? x->dist.name : "",
                    l, x->fraction[l], m->fraction, m->fraction_se,
-                   m->fraction - r->t95 * m->fraction_se, m->fraction + r->t95 * m->fraction_se);
+                   m->fraction - r->t95 * m->fraction_se, m->fraction + r->t95 * m->fraction_se,
+                   fraction_se_valid(&x->dist) ? "" : " *");
         }
     }
+    printf("  * infinite 4th moment of X: the batch-means interval is not valid\n");
     if (r->quantizers)
         print_quant(r);
 }
@@ -239,8 +246,9 @@ static void print_json(const theorem_report *r) {
         for (unsigned l = 1; l <= THEOREM_MAX_LEVELS; l++) {
             const theorem_mc *m = &x->mc[l];
             printf("%s{\"l\":%u,\"fraction_quadrature\":%.17g,\"fraction_mc\":%.17g,"
-                   "\"fraction_mc_se\":%.17g,\"blocks\":[",
-                   l > 1 ? "," : "", l, x->fraction[l], m->fraction, m->fraction_se);
+                   "\"fraction_mc_se\":%.17g,\"fraction_mc_se_valid\":%s,\"blocks\":[",
+                   l > 1 ? "," : "", l, x->fraction[l], m->fraction, m->fraction_se,
+                   fraction_se_valid(&x->dist) ? "true" : "false");
             for (unsigned b = 0; b < (1u << l); b++) {
                 char path[THEOREM_MAX_LEVELS + 1];
                 theorem_block_path(l, b, path);
@@ -308,15 +316,15 @@ static int write_density(FILE *f, const theorem_report *r, qb_error *err) {
 }
 
 static void write_fraction(FILE *f, const theorem_report *r) {
-    fprintf(f, "distribution,l,quadrature,mc,mc_se,mc_lo,mc_hi\n");
+    fprintf(f, "distribution,l,quadrature,mc,mc_se,mc_lo,mc_hi,mc_se_valid\n");
     for (int k = 0; k < N_DISTS; k++) {
         const dist_result *x = &r->d[k];
-        fprintf(f, "%s,0,1,1,0,1,1\n", x->dist.name);
+        fprintf(f, "%s,0,1,1,0,1,1,1\n", x->dist.name);
         for (unsigned l = 1; l <= THEOREM_MAX_LEVELS; l++) {
             const theorem_mc *m = &x->mc[l];
-            fprintf(f, "%s,%u,%.10g,%.10g,%.4g,%.10g,%.10g\n", x->dist.name, l, x->fraction[l],
+            fprintf(f, "%s,%u,%.10g,%.10g,%.4g,%.10g,%.10g,%d\n", x->dist.name, l, x->fraction[l],
                     m->fraction, m->fraction_se, m->fraction - r->t95 * m->fraction_se,
-                    m->fraction + r->t95 * m->fraction_se);
+                    m->fraction + r->t95 * m->fraction_se, fraction_se_valid(&x->dist));
         }
     }
 }
