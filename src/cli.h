@@ -14,6 +14,7 @@ int cmd_gen(int argc, char **argv, qb_error *err);
 int cmd_quantize(int argc, char **argv, qb_error *err);
 int cmd_bench(int argc, char **argv, qb_error *err);
 int cmd_data(int argc, char **argv, qb_error *err);
+int cmd_theorem(int argc, char **argv, qb_error *err);
 
 /* Whole-string numbers; a clear error naming the option otherwise. */
 int cli_size(const char *opt, const char *val, size_t *out, qb_error *err);

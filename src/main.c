@@ -24,6 +24,7 @@ static const command commands[] = {
     {"quantize", cmd_quantize, "quantize one matrix with one method and report error and bits"},
     {"bench", cmd_bench, "micro-benchmarks: QET reorder vs memcpy, k-means assignment vs sgemm"},
     {"data", cmd_data, "convert real data (checkpoints, KV cache, GIST, vectors) to HDF5"},
+    {"theorem", cmd_theorem, "the variance theorem: closed form, quadrature, Monte Carlo, l levels"},
 };
 
 static void print_help(void) {
