@@ -25,6 +25,9 @@ static const command commands[] = {
     {"bench", cmd_bench, "micro-benchmarks: QET reorder vs memcpy, k-means assignment vs sgemm"},
     {"data", cmd_data, "convert real data (checkpoints, KV cache, GIST, vectors) to HDF5"},
     {"theorem", cmd_theorem, "the variance theorem: closed form, quadrature, Monte Carlo, l levels"},
+    {"run", cmd_run, "run an experiment (FILE.lua) into a results directory, resumably"},
+    {"plot", cmd_plot, "draw figures and the headline and claims tables from a results directory"},
+    {"merge", cmd_merge, "join the results directories of shards into one"},
 };
 
 static void print_help(void) {

@@ -1,0 +1,20 @@
+# figure.gp - template of one metric-against-compression-ratio figure; `qetbench plot` fills the
+# @FIELDS@ and writes one script per figure beside its data file, then runs them all in gnuplot.
+reset
+set terminal @PNG_TERMINAL@ size 960,640
+set output '@NAME@.png'
+set title "@TITLE@" noenhanced
+set xlabel "compression ratio (original bits / stored bits, achieved; mean over seeds)"
+set ylabel "@YLABEL@ (mean, 95% interval over seeds)" noenhanced
+set logscale x 2
+set logscale y
+set format y "%g"
+set grid
+set key top left inside opaque box noenhanced
+set bars small
+@EXTRA@
+plot @CURVES@
+set terminal svg size 960,640 dynamic
+set output '@NAME@.svg'
+replot
+unset output

@@ -1,0 +1,893 @@
+/* lua_api.c - the embedded Lua 5.4 side of qetbench: reads an experiment's config table into a
+ * sweep_config, and provides the `qet` module (quantize one matrix, make a dataset) to scripts. */
+#include "lua_api.h"
+
+#include <lauxlib.h>
+#include <lua.h>
+#include <lualib.h>
+#include <ctype.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cell.h"
+#include "results.h"
+
+#define COUNT(a) (sizeof(a) / sizeof *(a))
+
+static const char *const top_keys[] = {"name",       "seed",   "seeds",      "datasets",
+                                       "methods",    "subspaces", "iterations", "ratios",
+                                       "accounting", "baseline", "plots",      "kmeans"};
+static const char *const dataset_keys[] = {"name", "kind", "n",    "d",          "mu",
+                                           "sigma", "file", "path", "source_bits"};
+static const char *const method_keys[] = {"method",        "label",         "subspaces",
+                                          "iterations",    "residual",      "codebook_bits",
+                                          "kmeans_init",   "kmeans_iters",  "max_points_per_centroid",
+                                          "rtn_granularity", "rtn_group",   "opq_iters",
+                                          "opq_init",      "lopq_cells"};
+static const char *const kmeans_keys[] = {"init", "iters", "max_points_per_centroid"};
+static const char *const quantize_keys[] = {
+    "data",        "method",     "ratio",        "ks",           "bits",
+    "subspaces",   "iterations", "seed",         "accounting",   "source_bits",
+    "residual",    "codebook_bits", "kmeans_init", "kmeans_iters", "max_points_per_centroid",
+    "rtn_granularity", "rtn_group", "opq_iters", "opq_init",     "lopq_cells"};
+
+size_t lua_edit_distance(const char *a, const char *b) {
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 63 || lb > 63)
+        return la > lb ? la : lb;
+    size_t row[64];
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        size_t diag = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t up = row[j];
+            size_t best = diag + (a[i - 1] != b[j - 1]);
+            if (up + 1 < best)
+                best = up + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            row[j] = best;
+            diag = up;
+        }
+    }
+    return row[lb];
+}
+
+const char *lua_nearest(const char *word, const char *const *candidates, size_t n) {
+    const char *best = NULL;
+    size_t bd = (size_t)-1;
+    for (size_t i = 0; i < n; i++) {
+        size_t d = lua_edit_distance(word, candidates[i]);
+        if (d < bd) {
+            bd = d;
+            best = candidates[i];
+        }
+    }
+    size_t limit = strlen(word) / 2 > 2 ? strlen(word) / 2 : 2;
+    return bd <= limit ? best : NULL;
+}
+
+/* ---- reading the config with errors at file:line ---- */
+
+typedef struct {
+    lua_State *L;
+    const char *path;
+    char *src; /* the file's text, to find the line a key is on; NULL inside qet.* calls */
+    qb_error *err;
+} reader;
+
+/* The first line where `key` appears as a field name (`key =` but not `key ==`); the line of the
+ * last `return` when it does not appear (a table built by code). */
+static int line_of(const reader *r, const char *key) {
+    size_t kl = key ? strlen(key) : 0;
+    int line = 1, ret_line = 1;
+    for (const char *p = r->src; p && *p; p++) {
+        if (*p == '\n') {
+            line++;
+            continue;
+        }
+        if (!strncmp(p, "return", 6) && (p == r->src || p[-1] == '\n' || p[-1] == ' '))
+            ret_line = line;
+        if (kl && !strncmp(p, key, kl) &&
+            (p == r->src || !(p[-1] == '_' || p[-1] == '.' || isalnum((unsigned char)p[-1])))) {
+            const char *q = p + kl;
+            while (*q == ' ' || *q == '\t')
+                q++;
+            if (*q == '=' && q[1] != '=')
+                return line;
+        }
+    }
+    return ret_line;
+}
+
+static int fail_at(reader *r, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int fail_at(reader *r, const char *key, const char *fmt, ...) {
+    char msg[900];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (!r->src) /* a qet.* call: raise() adds the caller's file:line */
+        return qb_fail(r->err, "%s", msg);
+    return qb_fail(r->err, "%s:%d: %s", r->path, line_of(r, key), msg);
+}
+
+/* Every key of the table at idx must be one of `keys`. */
+static int check_keys(reader *r, int idx, const char *const *keys, size_t n, const char *where) {
+    lua_State *L = r->L;
+    idx = lua_absindex(L, idx);
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+        lua_pop(L, 1);
+        if (lua_type(L, -1) != LUA_TSTRING) {
+            lua_pop(L, 1);
+            return fail_at(r, NULL, "%s: keys must be names (found a list entry)", where);
+        }
+        const char *k = lua_tostring(L, -1);
+        size_t i = 0;
+        while (i < n && strcmp(k, keys[i]))
+            i++;
+        if (i == n) {
+            const char *near = lua_nearest(k, keys, n);
+            char key[64];
+            snprintf(key, sizeof key, "%s", k);
+            lua_pop(L, 1);
+            if (near)
+                return fail_at(r, key, "unknown key '%s' in %s (did you mean '%s'?)", key, where,
+                               near);
+            return fail_at(r, key, "unknown key '%s' in %s", key, where);
+        }
+    }
+    return QB_OK;
+}
+
+/* Field getters: leave the value on the stack only while reading it. Missing: *found = 0. */
+static int get_int(reader *r, int t, const char *key, long long lo, long long hi, long long *out,
+                   int *found) {
+    lua_getfield(r->L, t, key);
+    int ty = lua_type(r->L, -1);
+    int s = QB_OK;
+    if (found)
+        *found = ty != LUA_TNIL;
+    if (ty != LUA_TNIL) {
+        int ok = 0;
+        lua_Integer v = lua_tointegerx(r->L, -1, &ok);
+        if (!ok || ty != LUA_TNUMBER)
+            s = fail_at(r, key, "'%s' must be an integer", key);
+        else if (v < lo || v > hi)
+            s = fail_at(r, key, "'%s' must be in %lld..%lld (got %lld)", key, lo, hi,
+                        (long long)v);
+        else
+            *out = v;
+    }
+    lua_pop(r->L, 1);
+    return s;
+}
+
+static int get_str(reader *r, int t, const char *key, char *out, size_t len, int *found) {
+    lua_getfield(r->L, t, key);
+    int ty = lua_type(r->L, -1), s = QB_OK;
+    if (found)
+        *found = ty != LUA_TNIL;
+    if (ty != LUA_TNIL) {
+        if (ty != LUA_TSTRING)
+            s = fail_at(r, key, "'%s' must be a string", key);
+        else if (strlen(lua_tostring(r->L, -1)) >= len)
+            s = fail_at(r, key, "'%s' is too long (at most %zu characters)", key, len - 1);
+        else
+            strcpy(out, lua_tostring(r->L, -1));
+    }
+    lua_pop(r->L, 1);
+    return s;
+}
+
+static int get_num(reader *r, int t, const char *key, double *out, int *found) {
+    lua_getfield(r->L, t, key);
+    int ty = lua_type(r->L, -1), s = QB_OK;
+    if (found)
+        *found = ty != LUA_TNIL;
+    if (ty != LUA_TNIL) {
+        if (ty != LUA_TNUMBER || !isfinite(lua_tonumber(r->L, -1)))
+            s = fail_at(r, key, "'%s' must be a finite number", key);
+        else
+            *out = lua_tonumber(r->L, -1);
+    }
+    lua_pop(r->L, 1);
+    return s;
+}
+
+/* A name used in keys, file names and CSV: letters, digits and - _ + . = only. */
+static int check_name(reader *r, const char *key, const char *v) {
+    if (!*v)
+        return fail_at(r, key, "'%s' must not be empty", key);
+    for (const char *p = v; *p; p++)
+        if (!isalnum((unsigned char)*p) && !strchr("-_+.=", *p))
+            return fail_at(r, key, "'%s' = \"%s\": use letters, digits and - _ + . = only", key,
+                           v);
+    return QB_OK;
+}
+
+/* A list field (a number alone counts as a one-element list) of integers in [lo, hi]. */
+static int get_int_list(reader *r, int t, const char *key, long long lo, long long hi,
+                        long long *out, size_t *n, int *found) {
+    lua_State *L = r->L;
+    lua_getfield(L, t, key);
+    int s = QB_OK;
+    *found = !lua_isnil(L, -1);
+    if (lua_type(L, -1) == LUA_TNUMBER) {
+        lua_pop(L, 1);
+        *n = 1;
+        return get_int(r, t, key, lo, hi, out, NULL);
+    }
+    if (*found) {
+        if (!lua_istable(L, -1)) {
+            lua_pop(L, 1);
+            return fail_at(r, key, "'%s' must be a number or a list of numbers", key);
+        }
+        size_t len = (size_t)luaL_len(L, -1);
+        if (len == 0 || len > SWEEP_LIST_MAX)
+            s = fail_at(r, key, "'%s' must list 1..%d values", key, SWEEP_LIST_MAX);
+        for (size_t i = 0; !s && i < len; i++) {
+            lua_geti(L, -1, (lua_Integer)i + 1);
+            int ok = 0;
+            lua_Integer v = lua_tointegerx(L, -1, &ok);
+            if (!ok || lua_type(L, -1) != LUA_TNUMBER)
+                s = fail_at(r, key, "'%s'[%zu] must be an integer", key, i + 1);
+            else if (v < lo || v > hi)
+                s = fail_at(r, key, "'%s'[%zu] must be in %lld..%lld (got %lld)", key, i + 1, lo,
+                            hi, (long long)v);
+            else
+                out[i] = v;
+            lua_pop(L, 1);
+        }
+        *n = len;
+    }
+    lua_pop(L, 1);
+    return s;
+}
+
+static int method_options(reader *r, int t, quant_params *p, const char *where) {
+    char buf[128];
+    long long v;
+    int f, s;
+    if ((s = get_str(r, t, "residual", p->residual, sizeof p->residual, NULL)))
+        return s;
+    if ((s = get_int(r, t, "codebook_bits", 1, 32, &v, &f)))
+        return s;
+    if (f)
+        p->codebook_bits = (unsigned)v;
+    if ((s = get_str(r, t, "kmeans_init", buf, sizeof buf, &f)))
+        return s;
+    if (f && kmeans_init_parse(buf, &p->kmeans.init))
+        return fail_at(r, "kmeans_init", "%s: kmeans_init must be \"kmeans++\" or \"random\"",
+                       where);
+    if ((s = get_int(r, t, "kmeans_iters", 1, 100000, &v, &f)))
+        return s;
+    if (f)
+        p->kmeans.iters = (int)v;
+    if ((s = get_int(r, t, "max_points_per_centroid", 0, 1 << 30, &v, &f)))
+        return s;
+    if (f)
+        p->kmeans.max_points_per_centroid = (int)v;
+    if ((s = get_str(r, t, "rtn_granularity", buf, sizeof buf, &f)))
+        return s;
+    if (f) {
+        if (!strcmp(buf, "tensor"))
+            p->rtn_granularity = RTN_PER_TENSOR;
+        else if (!strcmp(buf, "row"))
+            p->rtn_granularity = RTN_PER_ROW;
+        else if (!strcmp(buf, "group"))
+            p->rtn_granularity = RTN_PER_GROUP;
+        else
+            return fail_at(r, "rtn_granularity", "%s: rtn_granularity must be tensor, row or group",
+                           where);
+    }
+    if ((s = get_int(r, t, "rtn_group", 1, 1 << 30, &v, &f)))
+        return s;
+    if (f)
+        p->rtn_group = (size_t)v;
+    if ((s = get_int(r, t, "opq_iters", 0, 100000, &v, &f)))
+        return s;
+    if (f)
+        p->opq_iters = (int)v;
+    if ((s = get_str(r, t, "opq_init", buf, sizeof buf, &f)))
+        return s;
+    if (f) {
+        if (strcmp(buf, "identity") && strcmp(buf, "random"))
+            return fail_at(r, "opq_init", "%s: opq_init must be identity or random", where);
+        p->opq_init_random = !strcmp(buf, "random");
+    }
+    if ((s = get_int(r, t, "lopq_cells", 0, 1 << 30, &v, &f)))
+        return s;
+    if (f)
+        p->lopq_cells = (size_t)v;
+    return QB_OK;
+}
+
+static int method_name(reader *r, const char *key, const char *name) {
+    if (quantizer_find(name))
+        return QB_OK;
+    static const char *names[16];
+    static size_t nn;
+    static char buf[128];
+    if (!nn) {
+        snprintf(buf, sizeof buf, "%s", quantizer_names());
+        for (char *tok = strtok(buf, ", "); tok && nn < 16; tok = strtok(NULL, ", "))
+            names[nn++] = tok;
+    }
+    const char *near = lua_nearest(name, names, nn);
+    return fail_at(r, key, "unknown method '%s'%s%s%s (built in: %s; qet.available{...} keeps "
+                           "only those built in)",
+                   name, near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "",
+                   quantizer_names());
+}
+
+static int read_datasets(reader *r, int t, sweep_config *c) {
+    lua_State *L = r->L;
+    lua_getfield(L, t, "datasets");
+    if (lua_isnil(L, -1)) {
+        lua_pop(L, 1);
+        dataset_spec *d = &c->datasets[0];
+        memset(d, 0, sizeof *d);
+        strcpy(d->name, "synthetic");
+        d->n = 4096;
+        d->d = 128;
+        c->n_datasets = 1;
+        return QB_OK;
+    }
+    if (!lua_istable(L, -1) || luaL_len(L, -1) < 1 || luaL_len(L, -1) > SWEEP_LIST_MAX) {
+        lua_pop(L, 1);
+        return fail_at(r, "datasets", "'datasets' must be a list of 1..%d tables",
+                       SWEEP_LIST_MAX);
+    }
+    int s = QB_OK;
+    c->n_datasets = (size_t)luaL_len(L, -1);
+    for (size_t i = 0; !s && i < c->n_datasets; i++) {
+        char where[32];
+        snprintf(where, sizeof where, "datasets[%zu]", i + 1);
+        lua_geti(L, -1, (lua_Integer)i + 1);
+        int e = lua_gettop(L);
+        dataset_spec *d = &c->datasets[i];
+        memset(d, 0, sizeof *d);
+        long long v;
+        int f, fn = 0, fd = 0, ff = 0;
+        char kind[32] = "";
+        if (!lua_istable(L, e))
+            s = fail_at(r, "datasets", "%s must be a table such as {name=\"synthetic\", n=4096, "
+                                       "d=128}",
+                        where);
+        if (!s)
+            s = check_keys(r, e, dataset_keys, COUNT(dataset_keys), where);
+        if (!s)
+            s = get_str(r, e, "name", d->name, sizeof d->name, &f);
+        if (!s)
+            s = get_str(r, e, "kind", kind, sizeof kind, NULL);
+        if (!s)
+            s = get_str(r, e, "file", d->file, sizeof d->file, &ff);
+        if (!s)
+            s = get_str(r, e, "path", d->path, sizeof d->path, NULL);
+        if (!s && !kind[0])
+            strcpy(kind, ff ? "file" : !strcmp(d->name, "gaussian") ? "gaussian" : "synthetic");
+        if (!s && !strcmp(kind, "synthetic"))
+            d->kind = DATASET_SYNTHETIC;
+        else if (!s && !strcmp(kind, "gaussian"))
+            d->kind = DATASET_GAUSSIAN;
+        else if (!s && !strcmp(kind, "file"))
+            d->kind = DATASET_FILE;
+        else if (!s)
+            s = fail_at(r, "kind", "%s: kind must be synthetic, gaussian or file", where);
+        if (!s && d->kind == DATASET_FILE && !ff)
+            s = fail_at(r, "kind", "%s: a file dataset needs file = \"FILE.h5\"", where);
+        if (!s && !d->name[0])
+            snprintf(d->name, sizeof d->name, "%s", kind);
+        if (!s)
+            s = check_name(r, "name", d->name);
+        if (!s && (s = get_int(r, e, "n", 1, 1LL << 40, &v, &fn)) == 0 && fn)
+            d->n = (size_t)v;
+        if (!s && (s = get_int(r, e, "d", 1, 1LL << 30, &v, &fd)) == 0 && fd)
+            d->d = (size_t)v;
+        if (!s && d->kind != DATASET_FILE && (!fn || !fd))
+            s = fail_at(r, "datasets", "%s: generated data needs n and d", where);
+        if (!s && d->kind == DATASET_FILE && (fn || fd))
+            s = fail_at(r, fn ? "n" : "d", "%s: a file dataset takes its shape from the file",
+                        where);
+        d->mu = 0;
+        d->sigma = 1;
+        if (!s)
+            s = get_num(r, e, "mu", &d->mu, NULL);
+        if (!s)
+            s = get_num(r, e, "sigma", &d->sigma, NULL);
+        if (!s && (s = get_int(r, e, "source_bits", 1, 64, &v, &f)) == 0 && f)
+            d->source_bits = (unsigned)v;
+        if (!s && d->kind != DATASET_GAUSSIAN)
+            d->mu = d->sigma = 0;
+        for (size_t j = 0; !s && j < i; j++)
+            if (!strcmp(c->datasets[j].name, d->name))
+                s = fail_at(r, "name", "two datasets are named '%s'", d->name);
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+    return s;
+}
+
+static int read_methods(reader *r, int t, sweep_config *c, const quant_params *defaults) {
+    lua_State *L = r->L;
+    lua_getfield(L, t, "methods");
+    if (!lua_istable(L, -1) || luaL_len(L, -1) < 1 || luaL_len(L, -1) > SWEEP_LIST_MAX) {
+        lua_pop(L, 1);
+        return fail_at(r, "methods", "'methods' must be a list of 1..%d methods (names or "
+                                     "tables)",
+                       SWEEP_LIST_MAX);
+    }
+    int s = QB_OK;
+    c->n_methods = (size_t)luaL_len(L, -1);
+    for (size_t i = 0; !s && i < c->n_methods; i++) {
+        char where[32];
+        snprintf(where, sizeof where, "methods[%zu]", i + 1);
+        lua_geti(L, -1, (lua_Integer)i + 1);
+        int e = lua_gettop(L);
+        method_spec *m = &c->methods[i];
+        memset(m, 0, sizeof *m);
+        m->base = *defaults;
+        if (lua_type(L, e) == LUA_TSTRING) {
+            const char *name = lua_tostring(L, e);
+            if (strlen(name) >= sizeof m->base.method)
+                s = fail_at(r, "methods", "unknown method '%s'", name);
+            else {
+                strcpy(m->base.method, name);
+                strcpy(m->label, name);
+                s = method_name(r, "methods", name);
+            }
+        } else if (lua_istable(L, e)) {
+            int f;
+            s = check_keys(r, e, method_keys, COUNT(method_keys), where);
+            if (!s)
+                s = get_str(r, e, "method", m->base.method, sizeof m->base.method, &f);
+            if (!s && !f)
+                s = fail_at(r, "methods", "%s needs method = \"...\"", where);
+            if (!s)
+                s = method_name(r, "method", m->base.method);
+            if (!s)
+                s = get_str(r, e, "label", m->label, sizeof m->label, &f);
+            if (!s && !f)
+                strcpy(m->label, m->base.method);
+            if (!s)
+                s = method_options(r, e, &m->base, where);
+            long long vals[SWEEP_LIST_MAX];
+            size_t n = 0;
+            if (!s)
+                s = get_int_list(r, e, "subspaces", 1, 1 << 20, vals, &n, &f);
+            if (!s && f) {
+                m->n_subspaces = n;
+                for (size_t k = 0; k < n; k++)
+                    m->subspaces[k] = (size_t)vals[k];
+            }
+            if (!s)
+                s = get_int_list(r, e, "iterations", 0, 30, vals, &n, &f);
+            if (!s && f) {
+                m->n_iterations = n;
+                for (size_t k = 0; k < n; k++)
+                    m->iterations[k] = (unsigned)vals[k];
+            }
+        } else {
+            s = fail_at(r, "methods", "%s must be a method name or a table", where);
+        }
+        if (!s)
+            s = check_name(r, "label", m->label);
+        for (size_t j = 0; !s && j < i; j++)
+            if (!strcmp(c->methods[j].label, m->label))
+                s = fail_at(r, "label", "two methods are labelled '%s' (give each a label)",
+                            m->label);
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+    return s;
+}
+
+static int read_config(reader *r, int t, sweep_config *c) {
+    lua_State *L = r->L;
+    int s = check_keys(r, t, top_keys, COUNT(top_keys), "the experiment table");
+    if (s)
+        return s;
+    long long v, vals[SWEEP_LIST_MAX];
+    size_t n;
+    int f;
+    if ((s = get_str(r, t, "name", c->name, sizeof c->name, NULL)) ||
+        (s = check_name(r, "name", c->name)))
+        return s;
+    if ((s = get_int(r, t, "seed", 0, LLONG_MAX, &v, &f)))
+        return s;
+    if (f)
+        c->seed = (uint64_t)v;
+    if ((s = get_int(r, t, "seeds", 1, 100000, &v, &f)))
+        return s;
+    if (f)
+        c->seeds = (unsigned)v;
+    if ((s = get_int_list(r, t, "subspaces", 1, 1 << 20, vals, &n, &f)))
+        return s;
+    if (f) {
+        c->n_subspaces = n;
+        for (size_t k = 0; k < n; k++)
+            c->subspaces[k] = (size_t)vals[k];
+    }
+    if ((s = get_int_list(r, t, "iterations", 0, 30, vals, &n, &f)))
+        return s;
+    if (f) {
+        c->n_iterations = n;
+        for (size_t k = 0; k < n; k++)
+            c->iterations[k] = (unsigned)vals[k];
+    }
+    /* ratios: numbers > 1 (a ratio is original bits / stored bits) */
+    lua_getfield(L, t, "ratios");
+    if (lua_type(L, -1) == LUA_TNUMBER) {
+        c->ratios[0] = lua_tonumber(L, -1);
+        c->n_ratios = 1;
+    } else if (lua_istable(L, -1)) {
+        c->n_ratios = (size_t)luaL_len(L, -1);
+        if (c->n_ratios < 1 || c->n_ratios > SWEEP_LIST_MAX)
+            s = fail_at(r, "ratios", "'ratios' must list 1..%d ratios", SWEEP_LIST_MAX);
+        for (size_t k = 0; !s && k < c->n_ratios; k++) {
+            lua_geti(L, -1, (lua_Integer)k + 1);
+            if (lua_type(L, -1) != LUA_TNUMBER)
+                s = fail_at(r, "ratios", "'ratios'[%zu] must be a number", k + 1);
+            c->ratios[k] = lua_tonumber(L, -1);
+            lua_pop(L, 1);
+        }
+    } else {
+        s = fail_at(r, "ratios", "'ratios' is required: a list of compression ratios");
+    }
+    lua_pop(L, 1);
+    for (size_t k = 0; !s && k < c->n_ratios; k++)
+        if (!(c->ratios[k] > 0) || !isfinite(c->ratios[k]))
+            s = fail_at(r, "ratios", "'ratios'[%zu] must be a positive number", k + 1);
+    if (s)
+        return s;
+    /* accounting: "full", "free-imap" or a list of them */
+    lua_getfield(L, t, "accounting");
+    if (!lua_isnil(L, -1)) {
+        int list = lua_istable(L, -1);
+        size_t len = list ? (size_t)luaL_len(L, -1) : 1;
+        if (len < 1 || len > 2)
+            s = fail_at(r, "accounting", "'accounting' lists one or two modes");
+        c->n_accounting = len;
+        for (size_t k = 0; !s && k < len; k++) {
+            if (list)
+                lua_geti(L, -1, (lua_Integer)k + 1);
+            const char *a = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "";
+            if (accounting_parse(a, &c->accounting[k]))
+                s = fail_at(r, "accounting", "accounting must be \"full\" or \"free-imap\"");
+            if (list)
+                lua_pop(L, 1);
+        }
+        if (!s && len == 2 && c->accounting[0] == c->accounting[1])
+            s = fail_at(r, "accounting", "'accounting' lists the same mode twice");
+    }
+    lua_pop(L, 1);
+    if (s)
+        return s;
+    /* kmeans defaults for every method */
+    quant_params defaults = quant_params_defaults();
+    lua_getfield(L, t, "kmeans");
+    if (!lua_isnil(L, -1)) {
+        int e = lua_gettop(L);
+        char buf[32];
+        if (!lua_istable(L, e))
+            s = fail_at(r, "kmeans", "'kmeans' must be a table {init=, iters=, "
+                                     "max_points_per_centroid=}");
+        if (!s)
+            s = check_keys(r, e, kmeans_keys, COUNT(kmeans_keys), "kmeans");
+        if (!s && !(s = get_str(r, e, "init", buf, sizeof buf, &f)) && f &&
+            kmeans_init_parse(buf, &defaults.kmeans.init))
+            s = fail_at(r, "init", "kmeans.init must be \"kmeans++\" or \"random\"");
+        if (!s && !(s = get_int(r, e, "iters", 1, 100000, &v, &f)) && f)
+            defaults.kmeans.iters = (int)v;
+        if (!s && !(s = get_int(r, e, "max_points_per_centroid", 0, 1 << 30, &v, &f)) && f)
+            defaults.kmeans.max_points_per_centroid = (int)v;
+    }
+    lua_pop(L, 1);
+    if (s || (s = read_datasets(r, t, c)) || (s = read_methods(r, t, c, &defaults)))
+        return s;
+    if ((s = get_str(r, t, "baseline", c->baseline, sizeof c->baseline, &f)))
+        return s;
+    if (!f) {
+        for (size_t k = 0; k < c->n_methods; k++)
+            if (!strcmp(c->methods[k].label, "pq"))
+                strcpy(c->baseline, "pq");
+    } else {
+        size_t k = 0;
+        while (k < c->n_methods && strcmp(c->methods[k].label, c->baseline))
+            k++;
+        if (k == c->n_methods)
+            return fail_at(r, "baseline", "baseline '%s' is not one of the method labels",
+                           c->baseline);
+    }
+    lua_getfield(L, t, "plots");
+    if (!lua_isnil(L, -1) && !lua_isboolean(L, -1))
+        s = fail_at(r, "plots", "'plots' must be true or false");
+    c->plots = lua_toboolean(L, -1);
+    lua_pop(L, 1);
+    return s;
+}
+
+/* ---- the qet module ---- */
+
+#define QET_MATRIX "qetbench.matrix"
+
+static int l_matrix_gc(lua_State *L) {
+    matrix *m = luaL_checkudata(L, 1, QET_MATRIX);
+    matrix_free(m);
+    return 0;
+}
+
+static int l_matrix_index(lua_State *L) {
+    matrix *m = luaL_checkudata(L, 1, QET_MATRIX);
+    const char *k = luaL_checkstring(L, 2);
+    if (!strcmp(k, "rows") || !strcmp(k, "n"))
+        lua_pushinteger(L, (lua_Integer)m->rows);
+    else if (!strcmp(k, "cols") || !strcmp(k, "d"))
+        lua_pushinteger(L, (lua_Integer)m->cols);
+    else
+        return luaL_error(L, "a qet matrix has fields n (rows) and d (cols), not '%s'", k);
+    return 1;
+}
+
+/* Raises a Lua error (with the caller's file:line) from a qb_error. */
+static int raise(lua_State *L, const qb_error *e) {
+    luaL_where(L, 1);
+    lua_pushstring(L, e->msg);
+    lua_concat(L, 2);
+    return lua_error(L);
+}
+
+/* A reader for tables passed to qet.* at run time: errors point at the calling line. */
+static void call_reader(lua_State *L, reader *r, qb_error *e) {
+    r->L = L;
+    r->src = NULL;
+    r->err = e;
+    r->path = "";
+}
+
+static int l_dataset(lua_State *L) {
+    luaL_checktype(L, 1, LUA_TTABLE);
+    reader r;
+    qb_error e = {0};
+    call_reader(L, &r, &e);
+    sweep_config c;
+    sweep_config_defaults(&c);
+    /* Reuse the config reader on {datasets = {arg}}. */
+    lua_createtable(L, 0, 1);
+    lua_createtable(L, 1, 0);
+    lua_pushvalue(L, 1);
+    lua_rawseti(L, -2, 1);
+    lua_setfield(L, -2, "datasets");
+    int s = read_datasets(&r, lua_gettop(L), &c);
+    long long seed = 1;
+    if (!s) {
+        lua_getfield(L, 1, "seed");
+        if (lua_isinteger(L, -1))
+            seed = lua_tointeger(L, -1);
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+    if (s)
+        return raise(L, &e);
+    matrix *m = lua_newuserdatauv(L, sizeof *m, 0);
+    memset(m, 0, sizeof *m);
+    luaL_setmetatable(L, QET_MATRIX);
+    unsigned bits;
+    if (sweep_load_data(&c.datasets[0], (uint64_t)seed, m, &bits, &e))
+        return raise(L, &e);
+    return 1;
+}
+
+static void set_num(lua_State *L, const char *k, double v) {
+    lua_pushnumber(L, v);
+    lua_setfield(L, -2, k);
+}
+static void set_int(lua_State *L, const char *k, uint64_t v) {
+    lua_pushinteger(L, (lua_Integer)v);
+    lua_setfield(L, -2, k);
+}
+static void set_str(lua_State *L, const char *k, const char *v) {
+    lua_pushstring(L, v);
+    lua_setfield(L, -2, k);
+}
+
+static int l_quantize(lua_State *L) {
+    luaL_checktype(L, 1, LUA_TTABLE);
+    reader r;
+    qb_error e = {0};
+    call_reader(L, &r, &e);
+    quant_params p = quant_params_defaults();
+    p.seed = 1;
+    long long v;
+    int f, s = check_keys(&r, 1, quantize_keys, COUNT(quantize_keys), "qet.quantize");
+    char buf[32];
+    if (!s && !(s = get_str(&r, 1, "method", p.method, sizeof p.method, &f)) && f &&
+        !quantizer_find(p.method))
+        s = qb_fail(&e, "unknown method '%s' (built in: %s)", p.method, quantizer_names());
+    if (!s && !(s = get_num(&r, 1, "ratio", &p.ratio, NULL)) && p.ratio < 0)
+        s = qb_fail(&e, "ratio must be positive");
+    if (!s && !(s = get_int(&r, 1, "ks", 1, 1LL << 24, &v, &f)) && f)
+        p.ks = (uint64_t)v;
+    if (!s && !(s = get_int(&r, 1, "bits", 1, 24, &v, &f)) && f)
+        p.rtn_bits = (unsigned)v;
+    if (!s && !(s = get_int(&r, 1, "subspaces", 1, 1 << 20, &v, &f)) && f)
+        p.subspaces = (size_t)v;
+    if (!s && !(s = get_int(&r, 1, "iterations", 0, 30, &v, &f)) && f)
+        p.iterations = (unsigned)v;
+    if (!s && !(s = get_int(&r, 1, "seed", 0, LLONG_MAX, &v, &f)) && f)
+        p.seed = (uint64_t)v;
+    if (!s && !(s = get_str(&r, 1, "accounting", buf, sizeof buf, &f)) && f &&
+        accounting_parse(buf, &p.accounting))
+        s = qb_fail(&e, "accounting must be \"full\" or \"free-imap\"");
+    if (!s && !(s = get_int(&r, 1, "source_bits", 1, 64, &v, &f)) && f)
+        p.source_bits = (unsigned)v;
+    if (!s)
+        s = method_options(&r, 1, &p, "qet.quantize");
+    if (!s && p.ratio <= 0 && !p.ks && !p.rtn_bits)
+        s = qb_fail(&e, "qet.quantize needs ratio, ks or bits");
+    if (s)
+        return raise(L, &e);
+    lua_getfield(L, 1, "data");
+    matrix *x = luaL_testudata(L, -1, QET_MATRIX);
+    if (!x)
+        return luaL_error(L, "qet.quantize needs data = qet.dataset{...}");
+    cell_result cr;
+    if (cell_run(&p, x, &cr, NULL, &e))
+        return raise(L, &e);
+    lua_newtable(L);
+    set_str(L, "method", cr.params.method);
+    set_int(L, "n", cr.n);
+    set_int(L, "d", cr.d);
+    set_int(L, "subspaces", cr.params.subspaces);
+    set_int(L, "ks", cr.params.ks);
+    set_int(L, "rtn_bits", cr.params.rtn_bits);
+    set_int(L, "iterations", cr.params.iterations);
+    set_str(L, "accounting", accounting_name(cr.params.accounting));
+    set_int(L, "seed", cr.params.seed);
+    set_str(L, "kmeans_init", kmeans_init_name(cr.params.kmeans.init));
+    set_int(L, "kmeans_iters", (uint64_t)cr.params.kmeans.iters);
+    set_int(L, "source_bits", cr.params.source_bits);
+    lua_newtable(L);
+    set_int(L, "codes", cr.bits.codes);
+    set_int(L, "codebooks", cr.bits.codebooks);
+    set_int(L, "indicator_maps", cr.bits.indicator_maps);
+    set_int(L, "rotation", cr.bits.rotation);
+    set_int(L, "coarse", cr.bits.coarse);
+    set_int(L, "scales", cr.bits.scales);
+    set_int(L, "total", storage_total(&cr.bits));
+    set_int(L, "charged", cr.charged_bits);
+    lua_setfield(L, -2, "bits");
+    set_int(L, "original_bits", cr.original_bits);
+    set_num(L, "target_ratio", cr.params.ratio);
+    set_num(L, "ratio", cr.ratio);
+    set_num(L, "mse", cr.error.mse);
+    set_num(L, "mae", cr.error.mae);
+    set_num(L, "mre", cr.error.mre);
+    set_int(L, "mre_excluded", cr.error.mre_excluded);
+    set_num(L, "seconds_quantize", cr.seconds_quantize);
+    set_num(L, "seconds_dequantize", cr.seconds_dequantize);
+    return 1;
+}
+
+static int l_methods(lua_State *L) {
+    char buf[128];
+    snprintf(buf, sizeof buf, "%s", quantizer_names());
+    lua_newtable(L);
+    lua_Integer i = 1;
+    for (char *tok = strtok(buf, ", "); tok; tok = strtok(NULL, ", ")) {
+        lua_pushstring(L, tok);
+        lua_rawseti(L, -2, i++);
+    }
+    return 1;
+}
+
+/* qet.available{...}: the entries whose method is built into this binary, in order. Lets one
+ * experiment file name methods that other builds may not have yet. */
+static int l_available(lua_State *L) {
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lua_newtable(L);
+    lua_Integer out = 1, n = luaL_len(L, 1);
+    for (lua_Integer i = 1; i <= n; i++) {
+        lua_geti(L, 1, i);
+        const char *name = NULL;
+        if (lua_type(L, -1) == LUA_TSTRING)
+            name = lua_tostring(L, -1);
+        else if (lua_istable(L, -1)) {
+            lua_getfield(L, -1, "method");
+            name = lua_tostring(L, -1);
+            lua_pop(L, 1); /* the entry table still holds the string */
+        }
+        if (name && quantizer_find(name))
+            lua_rawseti(L, -2, out++);
+        else
+            lua_pop(L, 1);
+    }
+    return 1;
+}
+
+static const luaL_Reg qet_functions[] = {{"quantize", l_quantize},
+                                         {"dataset", l_dataset},
+                                         {"methods", l_methods},
+                                         {"available", l_available},
+                                         {NULL, NULL}};
+
+static int open_qet(lua_State *L) {
+    luaL_newmetatable(L, QET_MATRIX);
+    lua_pushcfunction(L, l_matrix_gc);
+    lua_setfield(L, -2, "__gc");
+    lua_pushcfunction(L, l_matrix_index);
+    lua_setfield(L, -2, "__index");
+    lua_pop(L, 1);
+    luaL_newlib(L, qet_functions);
+    return 1;
+}
+
+static char *slurp(const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    size_t cap = 4096, n = 0;
+    char *buf = malloc(cap);
+    size_t got;
+    while (buf && (got = fread(buf + n, 1, cap - n - 1, f)) > 0) {
+        n += got;
+        if (n + 1 == cap) {
+            char *b = realloc(buf, cap *= 2);
+            if (!b) {
+                free(buf);
+                buf = NULL;
+            }
+            buf = b;
+        }
+    }
+    fclose(f);
+    if (buf)
+        buf[n] = 0;
+    return buf;
+}
+
+int lua_config_run(const char *path, sweep_config *c, int *has_sweep, qb_error *err) {
+    sweep_config_defaults(c);
+    *has_sweep = 0;
+    reader r = {NULL, path, slurp(path), err};
+    if (!r.src)
+        return qb_fail(err, "cannot read %s", path);
+    lua_State *L = luaL_newstate();
+    if (!L) {
+        free(r.src);
+        return qb_oom(err);
+    }
+    r.L = L;
+    luaL_openlibs(L);
+    luaL_requiref(L, "qet", open_qet, 1); /* global `qet`, and require("qet") works too */
+    lua_pop(L, 1);
+    int s = QB_OK;
+    if (luaL_loadfilex(L, path, "t") || lua_pcall(L, 0, 1, 0)) {
+        /* Lua's message already starts with file:line. */
+        s = qb_fail(err, "%s", lua_tostring(L, -1));
+    } else if (lua_istable(L, -1)) {
+        /* Default name: the file's base name without .lua. */
+        const char *base = strrchr(path, '/');
+        snprintf(c->name, sizeof c->name, "%s", base ? base + 1 : path);
+        char *dot = strrchr(c->name, '.');
+        if (dot && !strcmp(dot, ".lua"))
+            *dot = 0;
+        s = read_config(&r, lua_gettop(L), c);
+        *has_sweep = !s;
+    } else if (!lua_isnil(L, -1)) {
+        s = qb_fail(err, "%s:%d: the script must return the experiment table (or nothing)", path,
+                    line_of(&r, NULL));
+    }
+    lua_close(L);
+    free(r.src);
+    return s;
+}

@@ -1,0 +1,385 @@
+/* plot.c - writes one data file and one gnuplot script per figure, then runs gnuplot once over
+ * all of them. Figure numbers follow the paper: 3-14 are m = 8, 16, 32, 128 (MAE, MRE, MSE, one
+ * curve per method), 15-26 are l = 1..4 (one curve per m, QET only). */
+#include "plot.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "claims.h"
+#include "plot_templates.h"
+#include "results.h"
+
+static const char *const metric_names[3] = {"mae", "mre", "mse"};
+static const char *const metric_titles[3] = {"MAE", "MRE", "MSE"};
+static const uint64_t paper_m[4] = {8, 16, 32, 128};
+
+static int uses_accounting(const char *method) { return !strcmp(method, "qet"); }
+
+const summary_group *plot_find(const summary_group *g, size_t n, const char *dataset,
+                               const char *label, const char *accounting, uint64_t m, unsigned l,
+                               double ratio) {
+    for (size_t i = 0; i < n; i++) {
+        const summary_group *x = &g[i];
+        if (strcmp(x->dataset, dataset) || strcmp(x->label, label) || x->target_ratio != ratio ||
+            x->iterations != l || (x->subspaces && x->subspaces != m))
+            continue;
+        if (strcmp(x->accounting, accounting) && uses_accounting(x->method))
+            continue;
+        return x;
+    }
+    return NULL;
+}
+
+const char *plot_png_terminal(void) {
+    static const char *term;
+    if (term)
+        return term;
+    term = "png";
+    FILE *p = popen("gnuplot -e 'set terminal' 2>&1", "r");
+    if (p) {
+        char line[256];
+        while (fgets(line, sizeof line, p))
+            if (strstr(line, "pngcairo"))
+                term = "pngcairo";
+        pclose(p);
+    }
+    return term;
+}
+
+static summary_stat stat_of(const summary_group *g, int metric) {
+    return metric == 0 ? g->mae : metric == 1 ? g->mre : g->mse;
+}
+
+/* A growing text buffer. */
+typedef struct {
+    char *s;
+    size_t n, cap;
+} text;
+
+static void tprintf(text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void tprintf(text *t, const char *fmt, ...) {
+    for (;;) {
+        va_list ap;
+        va_start(ap, fmt);
+        int w = vsnprintf(t->s ? t->s + t->n : NULL, t->s ? t->cap - t->n : 0, fmt, ap);
+        va_end(ap);
+        if (w < 0)
+            return;
+        if (t->s && t->n + (size_t)w < t->cap) {
+            t->n += (size_t)w;
+            return;
+        }
+        size_t cap = (t->cap + (size_t)w + 1) * 2;
+        char *s = realloc(t->s, cap);
+        if (!s)
+            return;
+        t->s = s;
+        t->cap = cap;
+    }
+}
+
+static int text_save(const char *path, text *t, qb_error *err) {
+    if (!t->s)
+        tprintf(t, "%s", "");
+    if (!t->s)
+        return qb_oom(err);
+    return results_write_text(path, t->s, t->n, err);
+}
+
+/* Replaces @KEY@ in the template. */
+static void fill(text *out, const char *tmpl, const char *const *keys, const char *const *vals,
+                 size_t n) {
+    for (const char *p = tmpl; *p;) {
+        if (*p == '@') {
+            size_t k = 0, kl = 0;
+            for (; k < n; k++) {
+                kl = strlen(keys[k]);
+                if (!strncmp(p + 1, keys[k], kl) && p[1 + kl] == '@')
+                    break;
+            }
+            if (k < n) {
+                tprintf(out, "%s", vals[k]);
+                p += kl + 2;
+                continue;
+            }
+        }
+        tprintf(out, "%c", *p++);
+    }
+}
+
+/* One curve: the groups of (label, l) across ratios at m, accounting. */
+typedef struct {
+    char title[96];
+    const char *label;
+    unsigned l;
+    uint64_t m;
+} curve;
+
+typedef struct {
+    const char *dir; /* DIR/figures/<dataset> */
+    const char *dataset;
+    const summary_group *g;
+    size_t ng;
+    const double *ratios;
+    size_t n_ratios;
+    text *all; /* the master script: one `load` per figure */
+    int gaussian;
+    double sigma;
+    unsigned source_bits;
+} fig_ctx;
+
+static int write_figure(fig_ctx *f, const char *name, const char *title, int metric,
+                        const char *accounting, const curve *curves, size_t n_curves,
+                        qb_error *err) {
+    text dat = {0}, plots = {0}, gp = {0};
+    size_t drawn = 0;
+    tprintf(&dat, "# %s: %s against compression ratio; one block per curve\n", name,
+            metric_titles[metric]);
+    tprintf(&dat, "# columns: target_ratio achieved_ratio_mean %s_mean %s_ci95 seeds\n",
+            metric_names[metric], metric_names[metric]);
+    for (size_t c = 0; c < n_curves; c++) {
+        text block = {0};
+        size_t pts = 0;
+        for (size_t r = 0; r < f->n_ratios; r++) {
+            const summary_group *x = plot_find(f->g, f->ng, f->dataset, curves[c].label,
+                                               accounting, curves[c].m, curves[c].l,
+                                               f->ratios[r]);
+            if (!x)
+                continue;
+            summary_stat s = stat_of(x, metric);
+            if (!x->n_ok || !isfinite(s.mean)) {
+                tprintf(&block, "# r=%g: %s (%zu rows)\n", f->ratios[r], x->status, x->count);
+                continue;
+            }
+            tprintf(&block, "%.10g %.10g %.10g %.10g %zu\n", x->target_ratio, x->ratio.mean, s.mean,
+                    isfinite(s.half) ? s.half : 0.0, x->n_ok);
+            pts++;
+        }
+        if (!pts) {
+            free(block.s);
+            continue;
+        }
+        tprintf(&dat, "%s# curve: %s\n%s", drawn ? "\n\n" : "", curves[c].title, block.s);
+        free(block.s);
+        tprintf(&plots, "%s'%s.dat' index %zu using 2:3:4 with yerrorlines lw 2 title '%s'",
+                drawn ? ", \\\n     " : "", name, drawn, curves[c].title);
+        drawn++;
+    }
+    if (!drawn) {
+        free(dat.s);
+        free(plots.s);
+        return QB_OK;
+    }
+    char extra[256] = "";
+    if (metric == 2 && f->gaussian) {
+        /* Shannon's distortion-rate function of a Gaussian source: no quantizer can beat it. */
+        tprintf(&plots, ", \\\n     %.10g**2 * 2**(-2.0*%u/x) with lines dt 2 lc rgb 'black' "
+                        "title 'rate-distortion bound sigma^2 2^(-2R)'",
+                f->sigma, f->source_bits);
+        snprintf(extra, sizeof extra, "set samples 200");
+    }
+    const char *keys[] = {"PNG_TERMINAL", "NAME", "TITLE", "YLABEL", "EXTRA", "CURVES"};
+    const char *vals[] = {plot_png_terminal(), name, title, metric_titles[metric], extra, plots.s};
+    fill(&gp, plot_template_figure, keys, vals, 6);
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s.dat", f->dir, name);
+    int s = text_save(path, &dat, err);
+    snprintf(path, sizeof path, "%s/%s.gp", f->dir, name);
+    if (!s)
+        s = text_save(path, &gp, err);
+    tprintf(f->all, "cd '%s'\nload '%s.gp'\ncd '..'\n", f->dataset, name);
+    free(dat.s);
+    free(plots.s);
+    free(gp.s);
+    return s;
+}
+
+static int contains_u64(const uint64_t *a, size_t n, uint64_t v) {
+    for (size_t i = 0; i < n; i++)
+        if (a[i] == v)
+            return 1;
+    return 0;
+}
+
+static int figures_for_dataset(fig_ctx *f, const char *const *accs, size_t n_acc, qb_error *err) {
+    /* What the data hold for this dataset: labels (with their l's), m's. */
+    curve curves[256];
+    uint64_t ms[64];
+    unsigned ls[64];
+    size_t nc = 0, nm = 0, nl = 0;
+    const char *qet_label = NULL;
+    for (size_t i = 0; i < f->ng; i++) {
+        const summary_group *x = &f->g[i];
+        if (strcmp(x->dataset, f->dataset))
+            continue;
+        if (x->subspaces && !contains_u64(ms, nm, x->subspaces) && nm < 64)
+            ms[nm++] = x->subspaces;
+        if (!strcmp(x->method, "qet")) {
+            size_t k = 0;
+            while (k < nl && ls[k] != x->iterations)
+                k++;
+            if (k == nl && nl < 64)
+                ls[nl++] = x->iterations;
+            if (!qet_label || !strcmp(x->label, "qet"))
+                qet_label = x->label;
+        }
+        size_t k = 0;
+        while (k < nc && (strcmp(curves[k].label, x->label) || curves[k].l != x->iterations))
+            k++;
+        if (k == nc && nc < 256) {
+            curves[nc].label = x->label;
+            curves[nc].l = x->iterations;
+            curves[nc].m = 0;
+            if (!strcmp(x->method, "qet"))
+                snprintf(curves[nc].title, sizeof curves[nc].title, "%s l=%u", x->label,
+                         x->iterations);
+            else
+                snprintf(curves[nc].title, sizeof curves[nc].title, "%s", x->label);
+            nc++;
+        }
+    }
+    int s = QB_OK;
+    for (size_t a = 0; !s && a < n_acc; a++) {
+        char suffix[32] = "";
+        if (strcmp(accs[a], "full"))
+            snprintf(suffix, sizeof suffix, "_%s", accs[a]);
+        /* Figures 3-14: one figure per m and metric, a curve per method (and per QET l). */
+        for (size_t im = 0; !s && im < nm; im++) {
+            int pi = -1;
+            for (int k = 0; k < 4; k++)
+                if (paper_m[k] == ms[im])
+                    pi = k;
+            for (int metric = 0; !s && metric < 3; metric++) {
+                char name[96], title[256];
+                if (pi >= 0)
+                    snprintf(name, sizeof name, "fig%02d_%s_m%llu%s", 3 + 3 * pi + metric,
+                             metric_names[metric], (unsigned long long)ms[im], suffix);
+                else
+                    snprintf(name, sizeof name, "%s_m%llu%s", metric_names[metric],
+                             (unsigned long long)ms[im], suffix);
+                snprintf(title, sizeof title, "%s on %llu subspaces (%s, %s accounting)",
+                         metric_titles[metric], (unsigned long long)ms[im], f->dataset, accs[a]);
+                for (size_t c = 0; c < nc; c++)
+                    curves[c].m = ms[im];
+                s = write_figure(f, name, title, metric, accs[a], curves, nc, err);
+            }
+        }
+        /* Figures 15-26: one figure per QET l and metric, a curve per m. */
+        for (size_t il = 0; !s && qet_label && il < nl; il++) {
+            unsigned l = ls[il];
+            curve per_m[64];
+            for (size_t im = 0; im < nm; im++) {
+                per_m[im].label = qet_label;
+                per_m[im].l = l;
+                per_m[im].m = ms[im];
+                snprintf(per_m[im].title, sizeof per_m[im].title, "m=%llu",
+                         (unsigned long long)ms[im]);
+            }
+            for (int metric = 0; !s && metric < 3; metric++) {
+                char name[96], title[256];
+                if (l >= 1 && l <= 4)
+                    snprintf(name, sizeof name, "fig%02d_%s_l%u%s", 15 + 3 * (int)(l - 1) + metric,
+                             metric_names[metric], l, suffix);
+                else
+                    snprintf(name, sizeof name, "%s_l%u%s", metric_names[metric], l, suffix);
+                snprintf(title, sizeof title, "%s of %s at %u iterations (%s, %s accounting)",
+                         metric_titles[metric], qet_label, l, f->dataset, accs[a]);
+                s = write_figure(f, name, title, metric, accs[a], per_m, nm, err);
+            }
+        }
+    }
+    return s;
+}
+
+static int run_gnuplot(const char *dir, const char *script, qb_error *err) {
+    pid_t pid = fork();
+    if (pid < 0)
+        return qb_internal(err, "cannot start gnuplot");
+    if (pid == 0) {
+        if (chdir(dir))
+            _exit(127);
+        execlp("gnuplot", "gnuplot", script, (char *)NULL);
+        _exit(127);
+    }
+    int st = 0;
+    if (waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st))
+        return qb_internal(err, "gnuplot failed on %s/%s (is gnuplot installed?)", dir, script);
+    return QB_OK;
+}
+
+int plot_all(const char *dir, int draw, qb_error *err) {
+    result_table t;
+    int s = results_read(dir, &t, err);
+    if (s)
+        return s;
+    if (!t.n) {
+        result_table_free(&t);
+        return qb_fail(err, "%s/results.csv holds no results", dir);
+    }
+    result_table_sort(&t);
+    summary_group *g = NULL;
+    size_t ng = 0;
+    s = summary_build(&t, &g, &ng, err);
+    double ratios[256];
+    size_t nr = 0;
+    const char *accs[2];
+    size_t na = 0;
+    for (size_t i = 0; !s && i < ng; i++) {
+        size_t k = 0;
+        while (k < nr && ratios[k] != g[i].target_ratio)
+            k++;
+        if (k == nr && nr < 256)
+            ratios[nr++] = g[i].target_ratio;
+        k = 0;
+        while (k < na && strcmp(accs[k], g[i].accounting))
+            k++;
+        if (k == na && na < 2)
+            accs[na++] = g[i].accounting;
+    }
+    /* ascending ratios; "full" first */
+    for (size_t i = 1; i < nr; i++)
+        for (size_t j = i; j > 0 && ratios[j - 1] > ratios[j]; j--) {
+            double tmp = ratios[j];
+            ratios[j] = ratios[j - 1];
+            ratios[j - 1] = tmp;
+        }
+    if (na == 2 && strcmp(accs[0], "full")) {
+        const char *tmp = accs[0];
+        accs[0] = accs[1];
+        accs[1] = tmp;
+    }
+    char figdir[4096];
+    snprintf(figdir, sizeof figdir, "%s/figures", dir);
+    text all = {0};
+    tprintf(&all, "# all.gp - draws every figure (written by qetbench plot)\n");
+    for (size_t i = 0; !s && i < t.n; i++) {
+        const result_row *r = &t.rows[i];
+        if (i && !strcmp(r->dataset, t.rows[i - 1].dataset))
+            continue;
+        char ddir[4200];
+        snprintf(ddir, sizeof ddir, "%s/%s", figdir, r->dataset);
+        s = results_mkdirs(ddir, err);
+        fig_ctx f = {ddir, r->dataset, g, ng, ratios, nr, &all,
+                     !strcmp(r->data_kind, "gaussian"), r->data_sigma, r->source_bits};
+        if (!s)
+            s = figures_for_dataset(&f, accs, na, err);
+    }
+    char path[4200];
+    snprintf(path, sizeof path, "%s/all.gp", figdir);
+    if (!s)
+        s = text_save(path, &all, err);
+    free(all.s);
+    if (!s && draw)
+        s = run_gnuplot(figdir, "all.gp", err);
+    if (!s)
+        s = claims_write(dir, &t, g, ng, err);
+    free(g);
+    result_table_free(&t);
+    return s;
+}

@@ -1,0 +1,458 @@
+/* results.c - the results store: CSV lines appended atomically, the HDF5 table and the CSV
+ * rewritten whole through a temporary and a rename. One column table drives all three. */
+#include "results.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <hdf5.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "h5io.h"
+
+typedef enum { COL_STR, COL_U64, COL_UINT, COL_INT, COL_F64 } col_type;
+
+typedef struct {
+    const char *name;
+    col_type type;
+    size_t offset, size;
+} column;
+
+#define S(f) {#f, COL_STR, offsetof(result_row, f), sizeof(((result_row *)0)->f)}
+#define U64(f) {#f, COL_U64, offsetof(result_row, f), sizeof(uint64_t)}
+#define UINT(f) {#f, COL_UINT, offsetof(result_row, f), sizeof(unsigned)}
+#define INT(f) {#f, COL_INT, offsetof(result_row, f), sizeof(int)}
+#define F64(f) {#f, COL_F64, offsetof(result_row, f), sizeof(double)}
+
+static const column columns[] = {
+    S(key), S(status), S(experiment), S(dataset), S(label), S(method), S(data_kind), F64(data_mu),
+    F64(data_sigma), U64(n), U64(d),
+    UINT(source_bits), U64(subspaces), U64(ks), UINT(rtn_bits), UINT(iterations),
+    UINT(codebook_bits), S(residual), S(kmeans_init), INT(kmeans_iters),
+    INT(max_points_per_centroid), S(rtn_granularity), S(accounting), UINT(seed_index), U64(seed),
+    F64(target_ratio), F64(ratio), U64(bits_codes), U64(bits_codebooks), U64(bits_indicator_maps),
+    U64(bits_rotation), U64(bits_coarse), U64(bits_scales), U64(bits_total), U64(bits_charged),
+    U64(original_bits), F64(mse), F64(mae), F64(mre), U64(mre_excluded), F64(seconds_quantize),
+    F64(seconds_dequantize), S(baseline), F64(qtr), F64(dtr), S(versions), S(revision), S(note),
+};
+#define N_COLUMNS (sizeof columns / sizeof *columns)
+
+void result_table_free(result_table *t) {
+    free(t->rows);
+    *t = (result_table){0};
+}
+
+int result_table_push(result_table *t, const result_row *r, qb_error *err) {
+    if (t->n == t->cap) {
+        size_t cap = t->cap ? 2 * t->cap : 64;
+        result_row *rows = realloc(t->rows, cap * sizeof *rows);
+        if (!rows)
+            return qb_oom(err);
+        t->rows = rows;
+        t->cap = cap;
+    }
+    t->rows[t->n++] = *r;
+    return QB_OK;
+}
+
+long result_table_find(const result_table *t, const char *key) {
+    for (size_t i = 0; i < t->n; i++)
+        if (!strcmp(t->rows[i].key, key))
+            return (long)i;
+    return -1;
+}
+
+static int cmp_num(double a, double b) { return a < b ? -1 : a > b ? 1 : 0; }
+
+static int row_cmp(const void *pa, const void *pb) {
+    const result_row *a = pa, *b = pb;
+    int c;
+    if ((c = strcmp(a->dataset, b->dataset)) || (c = strcmp(a->label, b->label)) ||
+        (c = strcmp(a->accounting, b->accounting)) ||
+        (c = cmp_num((double)a->subspaces, (double)b->subspaces)) ||
+        (c = cmp_num(a->iterations, b->iterations)) ||
+        (c = cmp_num(a->target_ratio, b->target_ratio)) ||
+        (c = cmp_num(a->seed_index, b->seed_index)))
+        return c;
+    return strcmp(a->key, b->key);
+}
+
+void result_table_sort(result_table *t) {
+    if (t->n > 1)
+        qsort(t->rows, t->n, sizeof *t->rows, row_cmp);
+}
+
+void result_table_time_ratios(result_table *t) {
+    for (size_t i = 0; i < t->n; i++) {
+        result_row *r = &t->rows[i];
+        r->qtr = r->dtr = NAN;
+        if (strcmp(r->status, RESULT_OK) || !r->baseline[0])
+            continue;
+        for (size_t j = 0; j < t->n; j++) {
+            const result_row *b = &t->rows[j];
+            /* The baseline's own m / l / accounting count only when it has them (rtn has no m). */
+            if (strcmp(b->label, r->baseline) || strcmp(b->status, RESULT_OK) ||
+                strcmp(b->dataset, r->dataset) || b->seed_index != r->seed_index ||
+                b->target_ratio != r->target_ratio ||
+                (b->subspaces && b->subspaces != r->subspaces) ||
+                (b->iterations && b->iterations != r->iterations) ||
+                (strcmp(b->accounting, "full") && strcmp(b->accounting, r->accounting)))
+                continue;
+            if (b->seconds_quantize > 0)
+                r->qtr = r->seconds_quantize / b->seconds_quantize;
+            if (b->seconds_dequantize > 0)
+                r->dtr = r->seconds_dequantize / b->seconds_dequantize;
+            break;
+        }
+    }
+}
+
+/* ---- CSV ---- */
+
+const char *results_csv_header(void) {
+    static char header[2048];
+    if (!header[0]) {
+        size_t at = 0;
+        for (size_t c = 0; c < N_COLUMNS; c++)
+            at += (size_t)snprintf(header + at, sizeof header - at, "%s%s", c ? "," : "",
+                                   columns[c].name);
+        snprintf(header + at, sizeof header - at, "\n");
+    }
+    return header;
+}
+
+static size_t put_field(char *buf, size_t len, const result_row *r, const column *c) {
+    const char *p = (const char *)r + c->offset;
+    switch (c->type) {
+    case COL_STR: {
+        /* Quote when needed; embedded quotes doubled. */
+        int quote = strpbrk(p, ",\"\n") != NULL;
+        size_t at = 0;
+        if (quote && at < len)
+            buf[at++] = '"';
+        for (; *p && at + 2 < len; p++) {
+            char ch = *p == '\n' ? ' ' : *p;
+            if (ch == '"')
+                buf[at++] = '"';
+            buf[at++] = ch;
+        }
+        if (quote && at < len)
+            buf[at++] = '"';
+        return *p ? len : at;
+    }
+    case COL_U64: return (size_t)snprintf(buf, len, "%llu", *(const unsigned long long *)(const void *)p);
+    case COL_UINT: return (size_t)snprintf(buf, len, "%u", *(const unsigned *)(const void *)p);
+    case COL_INT: return (size_t)snprintf(buf, len, "%d", *(const int *)(const void *)p);
+    case COL_F64: {
+        double v = *(const double *)(const void *)p;
+        return isfinite(v) ? (size_t)snprintf(buf, len, "%.17g", v) : (size_t)snprintf(buf, len, "nan");
+    }
+    }
+    return len;
+}
+
+size_t results_format_csv(const result_row *r, char *buf, size_t len) {
+    size_t at = 0;
+    for (size_t c = 0; c < N_COLUMNS; c++) {
+        if (c) {
+            if (at + 1 >= len)
+                return 0;
+            buf[at++] = ',';
+        }
+        size_t w = put_field(buf + at, len - at, r, &columns[c]);
+        if (w >= len - at)
+            return 0;
+        at += w;
+    }
+    if (at + 2 > len)
+        return 0;
+    buf[at++] = '\n';
+    buf[at] = 0;
+    return at;
+}
+
+/* Splits one CSV line into at most max fields (in place); returns the count, or -1 if malformed. */
+static int split_csv(char *line, char **fields, int max) {
+    int n = 0;
+    char *p = line;
+    for (;;) {
+        if (n == max)
+            return -1;
+        char *out = p;
+        fields[n++] = p;
+        if (*p == '"') {
+            char *q = p + 1;
+            for (;;) {
+                if (!*q)
+                    return -1;
+                if (*q == '"') {
+                    if (q[1] == '"') {
+                        *out++ = '"';
+                        q += 2;
+                        continue;
+                    }
+                    q++;
+                    break;
+                }
+                *out++ = *q++;
+            }
+            if (*q != ',' && *q)
+                return -1;
+            char next = *q;
+            *out = 0;
+            if (!next)
+                return n;
+            p = q + 1;
+        } else {
+            char *comma = strchr(p, ',');
+            if (!comma)
+                return n;
+            *comma = 0;
+            p = comma + 1;
+        }
+    }
+}
+
+static int parse_field(result_row *r, const column *c, const char *s) {
+    char *p = (char *)r + c->offset, *end;
+    errno = 0;
+    switch (c->type) {
+    case COL_STR:
+        if (strlen(s) >= c->size)
+            return -1;
+        strcpy(p, s);
+        return 0;
+    case COL_U64: *(uint64_t *)(void *)p = strtoull(s, &end, 10); break;
+    case COL_UINT: *(unsigned *)(void *)p = (unsigned)strtoul(s, &end, 10); break;
+    case COL_INT: *(int *)(void *)p = (int)strtol(s, &end, 10); break;
+    case COL_F64: *(double *)(void *)p = strtod(s, &end); break;
+    }
+    return errno || *end || end == s ? -1 : 0;
+}
+
+int results_read(const char *dir, result_table *t, qb_error *err) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/results.csv", dir);
+    *t = (result_table){0};
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return errno == ENOENT ? QB_OK : qb_fail(err, "cannot read %s: %s", path, strerror(errno));
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t len;
+    int map[N_COLUMNS], n_header = 0, s = QB_OK;
+    long lineno = 0;
+    while ((len = getline(&line, &cap, f)) > 0) {
+        lineno++;
+        if (line[len - 1] != '\n')
+            break; /* cut by an interrupted write: that row was never committed */
+        line[len - 1] = 0;
+        char *fields[N_COLUMNS + 1];
+        int nf = split_csv(line, fields, (int)N_COLUMNS + 1);
+        if (lineno == 1) {
+            if (nf < 1) {
+                s = qb_fail(err, "%s: malformed header", path);
+                break;
+            }
+            n_header = nf;
+            for (int i = 0; i < nf; i++) {
+                map[i] = -1;
+                for (size_t c = 0; c < N_COLUMNS; c++)
+                    if (!strcmp(fields[i], columns[c].name))
+                        map[i] = (int)c;
+                if (map[i] < 0) {
+                    s = qb_fail(err, "%s: unknown column '%s'", path, fields[i]);
+                    break;
+                }
+            }
+            if (s)
+                break;
+            continue;
+        }
+        if (nf != n_header) {
+            s = qb_fail(err, "%s:%ld: %d fields, the header has %d", path, lineno, nf, n_header);
+            break;
+        }
+        result_row r;
+        memset(&r, 0, sizeof r);
+        r.qtr = r.dtr = NAN;
+        for (int i = 0; i < nf && !s; i++)
+            if (parse_field(&r, &columns[map[i]], fields[i]))
+                s = qb_fail(err, "%s:%ld: bad value '%s' in column %s", path, lineno, fields[i],
+                            columns[map[i]].name);
+        if (!s)
+            s = result_table_push(t, &r, err);
+        if (s)
+            break;
+    }
+    free(line);
+    fclose(f);
+    if (s)
+        result_table_free(t);
+    return s;
+}
+
+int results_append_open(results_appender *a, const char *dir, qb_error *err) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/results.csv", dir);
+    a->fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (a->fd < 0)
+        return qb_fail(err, "cannot open %s: %s", path, strerror(errno));
+    off_t size = lseek(a->fd, 0, SEEK_END);
+    if (size > 0) {
+        /* Drop a partial last line left by a kill, so the next row starts on its own line. */
+        off_t end = size;
+        char ch = 0;
+        while (end > 0 && pread(a->fd, &ch, 1, end - 1) == 1 && ch != '\n')
+            end--;
+        if (end != size && ftruncate(a->fd, end)) {
+            close(a->fd);
+            return qb_internal(err, "cannot truncate %s: %s", path, strerror(errno));
+        }
+        size = end;
+    }
+    if (size == 0) {
+        const char *h = results_csv_header();
+        if (write(a->fd, h, strlen(h)) != (ssize_t)strlen(h)) {
+            close(a->fd);
+            return qb_internal(err, "cannot write %s: %s", path, strerror(errno));
+        }
+    }
+    return QB_OK;
+}
+
+int results_append(results_appender *a, const result_row *r, qb_error *err) {
+    char buf[4096];
+    size_t len = results_format_csv(r, buf, sizeof buf);
+    if (!len)
+        return qb_internal(err, "results row too long");
+    /* One write() of the whole line: a kill leaves it whole or absent (a cut tail is dropped). */
+    if (write(a->fd, buf, len) != (ssize_t)len || fdatasync(a->fd))
+        return qb_internal(err, "cannot append a results row: %s", strerror(errno));
+    return QB_OK;
+}
+
+void results_append_close(results_appender *a) {
+    if (a->fd >= 0)
+        close(a->fd);
+    a->fd = -1;
+}
+
+int results_mkdirs(const char *dir, qb_error *err) {
+    char buf[4096];
+    snprintf(buf, sizeof buf, "%s", dir);
+    for (char *p = buf + 1;; p++) {
+        if (*p == '/' || !*p) {
+            char c = *p;
+            *p = 0;
+            if (mkdir(buf, 0755) && errno != EEXIST)
+                return qb_fail(err, "cannot create directory %s: %s", buf, strerror(errno));
+            *p = c;
+            if (!c)
+                break;
+        }
+    }
+    return QB_OK;
+}
+
+int results_write_text(const char *path, const char *text, size_t len, qb_error *err) {
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+    FILE *f = fopen(tmp, "w");
+    if (!f)
+        return qb_fail(err, "cannot write %s: %s", tmp, strerror(errno));
+    int bad = fwrite(text, 1, len, f) != len;
+    bad |= fflush(f) != 0 || fsync(fileno(f)) != 0;
+    bad |= fclose(f) != 0;
+    if (bad || rename(tmp, path)) {
+        remove(tmp);
+        return qb_internal(err, "cannot write %s: %s", path, strerror(errno));
+    }
+    return QB_OK;
+}
+
+static int write_csv(const char *dir, const result_table *t, qb_error *err) {
+    size_t cap = 4096 * (t->n + 1), at = 0;
+    char *text = malloc(cap);
+    if (!text)
+        return qb_oom(err);
+    const char *h = results_csv_header();
+    at = strlen(h);
+    memcpy(text, h, at);
+    for (size_t i = 0; i < t->n; i++) {
+        size_t len = results_format_csv(&t->rows[i], text + at, cap - at);
+        if (!len) {
+            free(text);
+            return qb_internal(err, "results row too long");
+        }
+        at += len;
+    }
+    char path[4096];
+    snprintf(path, sizeof path, "%s/results.csv", dir);
+    int s = results_write_text(path, text, at, err);
+    free(text);
+    return s;
+}
+
+/* The compound type of one row: strings as fixed-size C strings, numbers native. */
+static hid_t row_type(void) {
+    hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(result_row));
+    for (size_t c = 0; c < N_COLUMNS; c++) {
+        const column *col = &columns[c];
+        hid_t m;
+        switch (col->type) {
+        case COL_STR:
+            m = H5Tcopy(H5T_C_S1);
+            H5Tset_size(m, col->size);
+            H5Tset_strpad(m, H5T_STR_NULLTERM);
+            break;
+        case COL_U64: m = H5Tcopy(H5T_NATIVE_UINT64); break;
+        case COL_UINT: m = H5Tcopy(H5T_NATIVE_UINT); break;
+        case COL_INT: m = H5Tcopy(H5T_NATIVE_INT); break;
+        default: m = H5Tcopy(H5T_NATIVE_DOUBLE); break;
+        }
+        H5Tinsert(t, col->name, col->offset, m);
+        H5Tclose(m);
+    }
+    return t;
+}
+
+int results_write_h5(const char *dir, const result_table *t, qb_error *err) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/results.h5", dir);
+    h5_writer w;
+    int s = h5_writer_open(&w, path, err);
+    if (s)
+        return s;
+    hsize_t dims[1] = {t->n};
+    hid_t type = row_type();
+    hid_t space = H5Screate_simple(1, dims, NULL);
+    hid_t ds = H5Dcreate2(w.file, "/results", type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    herr_t e = ds < 0 ? -1 : t->n ? H5Dwrite(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, t->rows) : 0;
+    if (ds >= 0)
+        H5Dclose(ds);
+    H5Sclose(space);
+    H5Tclose(type);
+    if (e < 0) {
+        h5_writer_abort(&w);
+        return qb_internal(err, "cannot write the results table to %s", path);
+    }
+    s = h5_writer_string_attr(&w, "/results", "description",
+                              "one row per cell: parameters, stored bits by item, achieved ratio, "
+                              "MSE/MAE/MRE, timings, QTR/DTR, versions",
+                              err);
+    if (s) {
+        h5_writer_abort(&w);
+        return s;
+    }
+    return h5_writer_commit(&w, err);
+}
+
+int results_write_all(const char *dir, const result_table *t, qb_error *err) {
+    int s = write_csv(dir, t, err);
+    return s ? s : results_write_h5(dir, t, err);
+}

@@ -1,0 +1,90 @@
+/* results.h - the results store of an experiment directory: one row per cell (DESIGN §6) in
+ * DIR/results.csv (appended one whole line at a time, the source of truth) and DIR/results.h5 (a
+ * compound table rewritten atomically), so an interrupted run loses no finished row. */
+#ifndef QB_RESULTS_H
+#define QB_RESULTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "budget.h"
+#include "error.h"
+
+/* Cell outcomes: measured, a budget no setting of the method fits, or parameters the method
+ * rejects for this shape (e.g. m does not divide d). Never silently changed into another cell. */
+#define RESULT_OK "ok"
+#define RESULT_INFEASIBLE "infeasible"
+#define RESULT_INVALID "invalid"
+
+typedef struct {
+    char key[256];
+    char status[16];
+    char note[256]; /* the reason, for rows that are not ok */
+    char experiment[64], dataset[64], label[64], method[16];
+    char data_kind[16]; /* synthetic, gaussian or file */
+    double data_mu, data_sigma; /* gaussian: the generator's parameters (0 otherwise) */
+    uint64_t n, d;
+    unsigned source_bits;
+    uint64_t subspaces, ks;
+    unsigned rtn_bits, iterations, codebook_bits;
+    char residual[128], kmeans_init[16], rtn_granularity[8], accounting[16];
+    int kmeans_iters, max_points_per_centroid;
+    unsigned seed_index;
+    uint64_t seed;
+    double target_ratio, ratio;
+    uint64_t bits_codes, bits_codebooks, bits_indicator_maps, bits_rotation, bits_coarse,
+        bits_scales, bits_total, bits_charged, original_bits;
+    double mse, mae, mre;
+    uint64_t mre_excluded;
+    double seconds_quantize, seconds_dequantize;
+    char baseline[64]; /* QTR/DTR divide by this label's times at the same data, m, ratio, seed */
+    double qtr, dtr;   /* NaN when the baseline row is missing */
+    char versions[256], revision[64];
+} result_row;
+
+typedef struct {
+    result_row *rows;
+    size_t n, cap;
+} result_table;
+
+void result_table_free(result_table *t);
+int result_table_push(result_table *t, const result_row *r, qb_error *err);
+/* Index of the row with this key, or -1. */
+long result_table_find(const result_table *t, const char *key);
+
+/* Canonical order (dataset, label, accounting, m, l, ratio, seed index, key): the same rows give
+ * the same files whatever order they finished in. */
+void result_table_sort(result_table *t);
+/* Fills qtr/dtr of every row from the row of its baseline label at the same dataset, m, l when
+ * the baseline uses it, ratio, accounting when it uses it, and seed. */
+void result_table_time_ratios(result_table *t);
+
+/* Reads DIR/results.csv (missing: empty table). A last line without its newline (a write cut by
+ * a kill) is ignored. */
+int results_read(const char *dir, result_table *t, qb_error *err);
+
+/* Appending: one whole line per row, written with one write() and fsync'ed. */
+typedef struct {
+    int fd;
+} results_appender;
+int results_append_open(results_appender *a, const char *dir, qb_error *err);
+int results_append(results_appender *a, const result_row *r, qb_error *err);
+void results_append_close(results_appender *a);
+
+/* Rewrites DIR/results.csv and DIR/results.h5 from t, each atomically (temporary + rename). */
+int results_write_all(const char *dir, const result_table *t, qb_error *err);
+/* Only DIR/results.h5 (called while a sweep runs, so the HDF5 copy trails the CSV by little). */
+int results_write_h5(const char *dir, const result_table *t, qb_error *err);
+
+/* One CSV line (with its newline) into buf; returns its length, or 0 if it does not fit. */
+size_t results_format_csv(const result_row *r, char *buf, size_t len);
+/* The header line. */
+const char *results_csv_header(void);
+
+/* mkdir -p */
+int results_mkdirs(const char *dir, qb_error *err);
+/* Writes a whole text file atomically. */
+int results_write_text(const char *path, const char *text, size_t len, qb_error *err);
+
+#endif

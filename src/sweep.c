@@ -1,0 +1,421 @@
+/* sweep.c - expands an experiment into cells, runs the missing ones in parallel (one cell per
+ * OpenMP thread, each cell single-threaded inside) and keeps the results directory consistent. */
+#include "sweep.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "cell.h"
+#include "h5io.h"
+#include "metrics.h"
+#include "results.h"
+#include "rng.h"
+#include "summary.h"
+#include "synthetic.h"
+#include "versions.h"
+
+void sweep_config_defaults(sweep_config *c) {
+    memset(c, 0, sizeof *c);
+    c->seed = 1;
+    c->seeds = 1;
+    c->accounting[0] = ACCOUNTING_FULL;
+    c->n_accounting = 1;
+    c->subspaces[0] = 8;
+    c->n_subspaces = 1;
+    c->iterations[0] = 1;
+    c->n_iterations = 1;
+}
+
+int sweep_uses_subspaces(const quant_params *p) { return strcmp(p->method, "rtn") != 0; }
+
+int sweep_uses_iterations(const quant_params *p) { return !strcmp(p->method, "qet"); }
+
+/* Only QET stores indicator maps, the one item the accountings treat differently. */
+int sweep_uses_accounting(const quant_params *p) { return !strcmp(p->method, "qet"); }
+
+/* Everything about the data that changes a matrix, as one string. */
+static void describe_data(const dataset_spec *ds, char *buf, size_t len) {
+    snprintf(buf, len, "data=%d,%zu,%zu,%.17g,%.17g,%s,%s,%u", (int)ds->kind, ds->n, ds->d,
+             ds->mu, ds->sigma, ds->file, ds->path, ds->source_bits);
+}
+
+/* ... and the data plus the method's options. */
+static void describe(const dataset_spec *ds, const quant_params *b, char *buf, size_t len) {
+    char data[1400];
+    describe_data(ds, data, sizeof data);
+    snprintf(buf, len,
+             "%s;method=%s,init=%s,ki=%d,mppc=%d,cb=%u,res=%s,rtn=%d/%zu,opq=%d/%d,lopq=%zu", data,
+             b->method, kmeans_init_name(b->kmeans.init), b->kmeans.iters,
+             b->kmeans.max_points_per_centroid, b->codebook_bits, b->residual,
+             (int)b->rtn_granularity, b->rtn_group, b->opq_iters, b->opq_init_random, b->lopq_cells);
+}
+
+static int push_cell(sweep_cell **cells, size_t *n, size_t *cap, const sweep_cell *c,
+                     qb_error *err) {
+    if (*n == *cap) {
+        size_t nc = *cap ? 2 * *cap : 256;
+        sweep_cell *p = realloc(*cells, nc * sizeof *p);
+        if (!p)
+            return qb_oom(err);
+        *cells = p;
+        *cap = nc;
+    }
+    (*cells)[(*n)++] = *c;
+    return QB_OK;
+}
+
+int sweep_expand(const sweep_config *c, sweep_cell **cells, size_t *n, qb_error *err) {
+    *cells = NULL;
+    *n = 0;
+    size_t cap = 0;
+    for (size_t di = 0; di < c->n_datasets; di++) {
+        const dataset_spec *ds = &c->datasets[di];
+        for (size_t mi = 0; mi < c->n_methods; mi++) {
+            const method_spec *ms = &c->methods[mi];
+            const quant_params *b = &ms->base;
+            char desc[2048];
+            describe(ds, b, desc, sizeof desc);
+            char opt_hash[17];
+            snprintf(opt_hash, sizeof opt_hash, "%016llx",
+                     (unsigned long long)rng_hash_string(desc));
+            /* Dimensions the method ignores collapse to one value. */
+            const size_t *ml = ms->n_subspaces ? ms->subspaces : c->subspaces;
+            size_t n_m = ms->n_subspaces ? ms->n_subspaces : c->n_subspaces;
+            const unsigned *ll = ms->n_iterations ? ms->iterations : c->iterations;
+            size_t n_l = ms->n_iterations ? ms->n_iterations : c->n_iterations;
+            static const size_t no_m[1] = {0};
+            static const unsigned no_l[1] = {0};
+            static const accounting_mode full_only[1] = {ACCOUNTING_FULL};
+            if (!sweep_uses_subspaces(b))
+                ml = no_m, n_m = 1;
+            if (!sweep_uses_iterations(b))
+                ll = no_l, n_l = 1;
+            const accounting_mode *al = c->accounting;
+            size_t n_a = c->n_accounting;
+            if (!sweep_uses_accounting(b))
+                al = full_only, n_a = 1;
+            for (size_t a = 0; a < n_a; a++)
+                for (size_t im = 0; im < n_m; im++)
+                    for (size_t il = 0; il < n_l; il++)
+                        for (size_t ir = 0; ir < c->n_ratios; ir++)
+                            for (unsigned s = 1; s <= c->seeds; s++) {
+                                sweep_cell cell;
+                                memset(&cell, 0, sizeof cell);
+                                cell.dataset = di;
+                                cell.method = mi;
+                                cell.seed_index = s;
+                                cell.p = *b;
+                                cell.p.subspaces = ml[im];
+                                cell.p.iterations = ll[il];
+                                cell.p.ratio = c->ratios[ir];
+                                cell.p.accounting = al[a];
+                                int w = snprintf(cell.key, sizeof cell.key,
+                                                 "%s/%s/m%zu/l%u/r%.17g/%s/s%u#%s", ds->name,
+                                                 ms->label, ml[im], ll[il], c->ratios[ir],
+                                                 accounting_name(al[a]), s, opt_hash);
+                                if (w < 0 || (size_t)w >= sizeof cell.key)
+                                    return qb_fail(err, "cell key too long for %s/%s", ds->name,
+                                                   ms->label);
+                                /* The matrix depends on (seed, dataset, seed index) only, so all
+                                 * methods of one seed see the same data; the method's streams
+                                 * depend on the whole key. */
+                                char dkey[1500];
+                                describe_data(ds, dkey, sizeof dkey - 16);
+                                snprintf(dkey + strlen(dkey), 16, "/s%u", s);
+                                cell.data_seed =
+                                    rng_derive(c->seed, rng_hash_string(dkey), RNG_STREAM_DATA);
+                                cell.p.seed = c->seed;
+                                cell.p.cell = rng_hash_string(cell.key);
+                                int st = push_cell(cells, n, &cap, &cell, err);
+                                if (st)
+                                    return st;
+                            }
+        }
+    }
+    return QB_OK;
+}
+
+int sweep_load_data(const dataset_spec *ds, uint64_t data_seed, matrix *out, unsigned *source_bits,
+                    qb_error *err) {
+    *source_bits = ds->source_bits ? ds->source_bits : 32;
+    if (ds->kind == DATASET_SYNTHETIC) {
+        synthetic_spec spec = synthetic_paper();
+        return synthetic_generate(out, ds->n, ds->d, &spec, data_seed, err);
+    }
+    if (ds->kind == DATASET_GAUSSIAN)
+        return synthetic_gaussian(out, ds->n, ds->d, ds->mu, ds->sigma, data_seed, err);
+    char spec[1400];
+    snprintf(spec, sizeof spec, "%s%s%s", ds->file, ds->path[0] ? ":" : "", ds->path);
+    unsigned bits = 0;
+    int s = h5_read_matrix(spec, out, &bits, err);
+    if (!s && !ds->source_bits)
+        *source_bits = bits;
+    return s;
+}
+
+/* ---- progress on stderr ---- */
+
+typedef struct {
+    size_t done, total;
+    double start, last;
+    int tty;
+} progress;
+
+static void fmt_time(double s, char *buf, size_t len) {
+    long t = (long)(s + 0.5);
+    if (t >= 3600)
+        snprintf(buf, len, "%ldh%02ldm", t / 3600, t / 60 % 60);
+    else
+        snprintf(buf, len, "%ldm%02lds", t / 60, t % 60);
+}
+
+static void progress_show(progress *p, int final) {
+    double now = metrics_now(), el = now - p->start;
+    if (!final && !p->tty && now - p->last < 10 && p->done != p->total)
+        return; /* plain lines: one every 10 s */
+    if (!final && p->tty && now - p->last < 0.2)
+        return;
+    p->last = now;
+    char e[32], eta[32] = "?";
+    fmt_time(el, e, sizeof e);
+    if (p->done)
+        fmt_time(el / (double)p->done * (double)(p->total - p->done), eta, sizeof eta);
+    if (p->tty) {
+        char bar[31];
+        size_t fill = p->total ? 30 * p->done / p->total : 30;
+        for (size_t i = 0; i < 30; i++)
+            bar[i] = i < fill ? '#' : '.';
+        bar[30] = 0;
+        fprintf(stderr, "\r[%s] %zu/%zu cells, %s elapsed, ETA %s ", bar, p->done, p->total, e,
+                eta);
+        if (final)
+            fputc('\n', stderr);
+    } else {
+        fprintf(stderr, "cells %zu/%zu, %s elapsed, ETA %s\n", p->done, p->total, e, eta);
+    }
+    fflush(stderr);
+}
+
+/* ---- one cell ---- */
+
+static void row_from_params(result_row *r, const sweep_config *c, const sweep_cell *cell,
+                            const quant_params *p) {
+    const dataset_spec *ds = &c->datasets[cell->dataset];
+    snprintf(r->key, sizeof r->key, "%s", cell->key);
+    snprintf(r->experiment, sizeof r->experiment, "%s", c->name);
+    snprintf(r->dataset, sizeof r->dataset, "%s", ds->name);
+    snprintf(r->label, sizeof r->label, "%s", c->methods[cell->method].label);
+    snprintf(r->method, sizeof r->method, "%s", p->method);
+    static const char *kinds[] = {"synthetic", "gaussian", "file"};
+    snprintf(r->data_kind, sizeof r->data_kind, "%s", kinds[ds->kind]);
+    r->data_mu = ds->mu;
+    r->data_sigma = ds->sigma;
+    r->subspaces = sweep_uses_subspaces(p) ? p->subspaces : 0;
+    r->ks = sweep_uses_subspaces(p) ? p->ks : 0;
+    r->rtn_bits = strcmp(p->method, "rtn") ? 0 : p->rtn_bits;
+    r->iterations = p->iterations;
+    r->codebook_bits = p->codebook_bits;
+    snprintf(r->residual, sizeof r->residual, "%s", p->residual);
+    snprintf(r->kmeans_init, sizeof r->kmeans_init, "%s", kmeans_init_name(p->kmeans.init));
+    r->kmeans_iters = p->kmeans.iters;
+    r->max_points_per_centroid = p->kmeans.max_points_per_centroid;
+    static const char *gran[] = {"tensor", "row", "group"};
+    snprintf(r->rtn_granularity, sizeof r->rtn_granularity, "%s",
+             gran[p->rtn_granularity <= RTN_PER_GROUP ? p->rtn_granularity : 0]);
+    snprintf(r->accounting, sizeof r->accounting, "%s", accounting_name(p->accounting));
+    r->seed_index = cell->seed_index;
+    r->seed = c->seed;
+    r->target_ratio = p->ratio;
+    r->source_bits = p->source_bits;
+    snprintf(r->baseline, sizeof r->baseline, "%s", c->baseline);
+    snprintf(r->versions, sizeof r->versions, "%s", qb_versions());
+    snprintf(r->revision, sizeof r->revision, "%s", qb_revision());
+}
+
+/* Runs one cell into r. Bad parameters and infeasible budgets become rows; only internal
+ * failures (memory, I/O) are errors. */
+static int run_cell(const sweep_config *c, const sweep_cell *cell, const matrix *loaded,
+                    unsigned loaded_bits, result_row *r, qb_error *err) {
+    memset(r, 0, sizeof *r);
+    r->qtr = r->dtr = r->ratio = r->mse = r->mae = r->mre = NAN;
+    r->seconds_quantize = r->seconds_dequantize = NAN;
+    const dataset_spec *ds = &c->datasets[cell->dataset];
+    matrix own = {0};
+    const matrix *x = loaded;
+    quant_params p = cell->p;
+    p.source_bits = loaded_bits;
+    int s = QB_OK;
+    if (!x) {
+        s = sweep_load_data(ds, cell->data_seed, &own, &p.source_bits, err);
+        if (s)
+            return s;
+        x = &own;
+    }
+    r->n = x->rows;
+    r->d = x->cols;
+    cell_result cr;
+    qb_error cerr = {0};
+    s = cell_run(&p, x, &cr, NULL, &cerr);
+    matrix_free(&own);
+    if (s == QB_EINPUT) {
+        row_from_params(r, c, cell, &p);
+        snprintf(r->status, sizeof r->status, "%s",
+                 strncmp(cerr.msg, "infeasible", 10) ? RESULT_INVALID : RESULT_INFEASIBLE);
+        snprintf(r->note, sizeof r->note, "%.255s", cerr.msg);
+        return QB_OK;
+    }
+    if (s) {
+        *err = cerr;
+        return s;
+    }
+    row_from_params(r, c, cell, &cr.params);
+    snprintf(r->status, sizeof r->status, "%s", RESULT_OK);
+    r->ratio = cr.ratio;
+    r->bits_codes = cr.bits.codes;
+    r->bits_codebooks = cr.bits.codebooks;
+    r->bits_indicator_maps = cr.bits.indicator_maps;
+    r->bits_rotation = cr.bits.rotation;
+    r->bits_coarse = cr.bits.coarse;
+    r->bits_scales = cr.bits.scales;
+    r->bits_total = storage_total(&cr.bits);
+    r->bits_charged = cr.charged_bits;
+    r->original_bits = cr.original_bits;
+    r->mse = cr.error.mse;
+    r->mae = cr.error.mae;
+    r->mre = cr.error.mre;
+    r->mre_excluded = cr.error.mre_excluded;
+    r->seconds_quantize = cr.seconds_quantize;
+    r->seconds_dequantize = cr.seconds_dequantize;
+    return QB_OK;
+}
+
+/* Canonical files from whatever the CSV holds: sorted rows, QTR/DTR, HDF5 copy, summary. */
+int sweep_finalize(const char *dir, qb_error *err) {
+    result_table t;
+    int s = results_read(dir, &t, err);
+    if (s)
+        return s;
+    result_table_sort(&t);
+    result_table_time_ratios(&t);
+    s = results_write_all(dir, &t, err);
+    if (!s)
+        s = summary_write(dir, &t, err);
+    result_table_free(&t);
+    return s;
+}
+
+int sweep_run(const sweep_config *c, const sweep_options *o, qb_error *err) {
+    int s = results_mkdirs(o->out_dir, err);
+    if (s)
+        return s;
+    result_table have;
+    s = results_read(o->out_dir, &have, err);
+    if (s)
+        return s;
+    sweep_cell *cells = NULL;
+    size_t n_cells = 0;
+    s = sweep_expand(c, &cells, &n_cells, err);
+    /* Pending: this shard's cells not already stored. */
+    size_t *todo = s ? NULL : malloc((n_cells + 1) * sizeof *todo);
+    size_t n_todo = 0, n_shard = 0;
+    if (!s && !todo)
+        s = qb_oom(err);
+    for (size_t i = 0; !s && i < n_cells; i++) {
+        if (o->shards > 1 && rng_hash_string(cells[i].key) % o->shards != o->shard)
+            continue;
+        n_shard++;
+        if (result_table_find(&have, cells[i].key) < 0)
+            todo[n_todo++] = i;
+    }
+    result_table_free(&have);
+
+    /* Files are read once and shared (read-only) by every cell. */
+    matrix loaded[SWEEP_LIST_MAX];
+    unsigned loaded_bits[SWEEP_LIST_MAX];
+    memset(loaded, 0, sizeof loaded);
+    for (size_t d = 0; !s && d < c->n_datasets; d++) {
+        loaded_bits[d] = 32;
+        int used = 0;
+        for (size_t i = 0; i < n_todo && !used; i++)
+            used = cells[todo[i]].dataset == d;
+        if (used && c->datasets[d].kind == DATASET_FILE)
+            s = sweep_load_data(&c->datasets[d], 0, &loaded[d], &loaded_bits[d], err);
+    }
+    if (!s)
+        fprintf(stderr, "%s: %zu cells (%zu in this shard), %zu already done, %zu to run\n",
+                c->name, n_cells, n_shard, n_shard - n_todo, n_todo);
+
+    results_appender app = {-1};
+    if (!s && n_todo)
+        s = results_append_open(&app, o->out_dir, err);
+    progress prog = {0, n_todo, metrics_now(), 0, isatty(2)};
+    double last_h5 = metrics_now();
+    int failed = s;
+    qb_error first = {0};
+    if (!s && n_todo) {
+#ifdef _OPENMP
+        int nested = omp_get_max_active_levels();
+        omp_set_max_active_levels(1); /* each cell single-threaded: one level of parallelism */
+#endif
+#pragma omp parallel for schedule(dynamic, 1)
+        for (size_t i = 0; i < n_todo; i++) {
+            int stop;
+#pragma omp atomic read
+            stop = failed;
+            if (stop)
+                continue;
+            const sweep_cell *cell = &cells[todo[i]];
+            result_row row;
+            qb_error e = {0};
+            int st = run_cell(c, cell,
+                              c->datasets[cell->dataset].kind == DATASET_FILE
+                                  ? &loaded[cell->dataset]
+                                  : NULL,
+                              loaded_bits[cell->dataset], &row, &e);
+#pragma omp critical(sweep_results)
+            {
+                if (!st)
+                    st = results_append(&app, &row, &e);
+                if (st && !failed) {
+                    failed = st;
+                    first = e;
+                }
+                prog.done++;
+                progress_show(&prog, 0);
+                /* Keep the HDF5 copy close behind the CSV without rewriting it for every row. */
+                if (!st && metrics_now() - last_h5 > 5) {
+                    result_table all;
+                    qb_error he = {0};
+                    if (!results_read(o->out_dir, &all, &he)) {
+                        results_write_h5(o->out_dir, &all, &he);
+                        result_table_free(&all);
+                    }
+                    last_h5 = metrics_now();
+                }
+            }
+        }
+#ifdef _OPENMP
+        omp_set_max_active_levels(nested);
+#endif
+        progress_show(&prog, 1);
+        if (failed) {
+            s = failed;
+            *err = first;
+        }
+    }
+    results_append_close(&app);
+    for (size_t d = 0; d < c->n_datasets; d++)
+        matrix_free(&loaded[d]);
+    free(todo);
+    free(cells);
+    if (!s)
+        s = sweep_finalize(o->out_dir, err);
+    return s;
+}
