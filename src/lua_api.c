@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "cell.h"
+#include "qet.h"
 #include "results.h"
 
 #define COUNT(a) (sizeof(a) / sizeof *(a))
@@ -23,14 +24,14 @@ static const char *const top_keys[] = {"name",       "seed",   "seeds",      "da
                                        "accounting", "baseline", "plots",      "kmeans"};
 static const char *const dataset_keys[] = {"name", "kind", "n",    "d",          "mu",
                                            "sigma", "file", "path", "source_bits"};
-static const char *const method_keys[] = {"method",        "label",         "subspaces",
+static const char *const method_keys[] = {"method",        "label",         "preset",         "subspaces",
                                           "iterations",    "residual",      "codebook_bits",
                                           "kmeans_init",   "kmeans_iters",  "max_points_per_centroid",
                                           "rtn_granularity", "rtn_group",   "opq_iters",
                                           "opq_init",      "lopq_cells"};
 static const char *const kmeans_keys[] = {"init", "iters", "max_points_per_centroid"};
 static const char *const quantize_keys[] = {
-    "data",        "method",     "ratio",        "ks",           "bits",
+    "data",        "method",     "preset",       "ratio",        "ks",           "bits",
     "subspaces",   "iterations", "seed",         "accounting",   "source_bits",
     "residual",    "codebook_bits", "kmeans_init", "kmeans_iters", "max_points_per_centroid",
     "rtn_granularity", "rtn_group", "opq_iters", "opq_init",     "lopq_cells"};
@@ -257,6 +258,13 @@ static int method_options(reader *r, int t, quant_params *p, const char *where) 
     char buf[128];
     long long v;
     int f, s;
+    /* A preset first, so the options given beside it override it. */
+    if ((s = get_str(r, t, "preset", buf, sizeof buf, &f)))
+        return s;
+    if (f && strcmp(p->method, "qet"))
+        return fail_at(r, "preset", "%s: presets are for method \"qet\"", where);
+    if (f && qet_apply_preset(p, buf, r->err))
+        return fail_at(r, "preset", "%s: %s", where, r->err->msg);
     if ((s = get_str(r, t, "residual", p->residual, sizeof p->residual, NULL)))
         return s;
     if ((s = get_int(r, t, "codebook_bits", 1, 32, &v, &f)))
@@ -460,6 +468,13 @@ static int read_methods(reader *r, int t, sweep_config *c, const quant_params *d
                 strcpy(m->label, m->base.method);
             if (!s)
                 s = method_options(r, e, &m->base, where);
+            lua_getfield(L, e, "preset");
+            int preset = !lua_isnil(L, -1);
+            lua_pop(L, 1);
+            if (!s && preset) { /* the preset's l, unless a list is given below */
+                m->iterations[0] = m->base.iterations;
+                m->n_iterations = 1;
+            }
             long long vals[SWEEP_LIST_MAX];
             size_t n = 0;
             if (!s)

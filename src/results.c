@@ -331,7 +331,7 @@ int results_append(results_appender *a, const result_row *r, qb_error *err) {
     if (!len)
         return qb_internal(err, "results row too long");
     /* One write() of the whole line: a kill leaves it whole or absent (a cut tail is dropped). */
-    if (write(a->fd, buf, len) != (ssize_t)len || fdatasync(a->fd))
+    if (write(a->fd, buf, len) != (ssize_t)len)
         return qb_internal(err, "cannot append a results row: %s", strerror(errno));
     return QB_OK;
 }

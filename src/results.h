@@ -64,7 +64,8 @@ void result_table_time_ratios(result_table *t);
  * a kill) is ignored. */
 int results_read(const char *dir, result_table *t, qb_error *err);
 
-/* Appending: one whole line per row, written with one write() and fsync'ed. */
+/* Appending: one whole line per row, written with one write(): a killed process leaves it whole
+ * or absent (the final rewrite fsyncs; a power cut may lose the last rows, never corrupt them). */
 typedef struct {
     int fd;
 } results_appender;

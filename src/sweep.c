@@ -163,7 +163,7 @@ int sweep_load_data(const dataset_spec *ds, uint64_t data_seed, matrix *out, uns
 /* ---- progress on stderr ---- */
 
 typedef struct {
-    size_t done, total;
+    size_t done, total, printed;
     double start, last;
     int tty;
 } progress;
@@ -178,11 +178,12 @@ static void fmt_time(double s, char *buf, size_t len) {
 
 static void progress_show(progress *p, int final) {
     double now = metrics_now(), el = now - p->start;
-    if (!final && !p->tty && now - p->last < 10 && p->done != p->total)
-        return; /* plain lines: one every 10 s */
+    if (!p->tty && (final ? p->printed == p->done : now - p->last < 10 && p->done != p->total))
+        return; /* plain lines: one every 10 s, and the last */
     if (!final && p->tty && now - p->last < 0.2)
         return;
     p->last = now;
+    p->printed = p->done;
     char e[32], eta[32] = "?";
     fmt_time(el, e, sizeof e);
     if (p->done)
@@ -355,7 +356,7 @@ int sweep_run(const sweep_config *c, const sweep_options *o, qb_error *err) {
     results_appender app = {-1};
     if (!s && n_todo)
         s = results_append_open(&app, o->out_dir, err);
-    progress prog = {0, n_todo, metrics_now(), 0, isatty(2)};
+    progress prog = {0, n_todo, (size_t)-1, metrics_now(), 0, isatty(2)};
     double last_h5 = metrics_now();
     int failed = s;
     qb_error first = {0};

@@ -1,0 +1,22 @@
+-- quick.lua - the default experiment of scripts/reproduce: every method built in, the paper's
+-- subspace and iteration grids on a reduced matrix and ratio list, both accountings; a few minutes
+-- on 2 cores. Draws Figures 3-26 and writes the headline and claims tables.
+return {
+  name = "quick",
+  seed = 1,
+  seeds = 3,
+  datasets = {
+    { name = "synthetic", n = 1024, d = 128 },  -- the paper's truncated normal with outliers
+  },
+  -- qet.available keeps the methods this build has (opq and lopq come from their own module).
+  methods = qet.available {
+    "rtn", "pq", "opq", "lopq", "qet",
+    { method = "qet", label = "qet+ro+cqo", preset = "authors" },  -- l = 3, PQ residual, 10-bit codebooks
+  },
+  subspaces = { 8, 16, 32, 128 },
+  iterations = { 1, 2, 3, 4 },
+  ratios = { 4, 8, 16, 32 },
+  accounting = { "full", "free-imap" },
+  baseline = "pq",
+  plots = true,
+}
