@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# figures.sh - experiments/quick.lua at reduced size (plus a Gaussian matrix) draws every figure of
+# paper Figures 3-26 with all its curves, the rate-distortion bound under every Gaussian MSE
+# curve, error growing with the compression ratio for every method, and a claims table with a
+# verdict for each claim.
+source "$(dirname "$0")/lib.sh"
+cat > "$TMP/exp.lua" <<LUA
+local c = dofile("$SRC/experiments/quick.lua")
+c.name = "quick-reduced"
+c.datasets = { { name = "synthetic", n = 256, d = 128 },
+               { name = "gaussian", n = 256, d = 128, mu = 0, sigma = 2 } }
+c.ratios = { 4, 8, 16 }
+return c
+LUA
+"$QB" run "$TMP/exp.lua" --out "$TMP/out" --threads 2 2>/dev/null
+python3 - "$TMP/out" "$("$QB" --help | sed -n 's/^methods: //p')" <<'PY'
+import csv, math, os, re, sys
+out, methods = sys.argv[1], [m.strip() for m in sys.argv[2].split(",")]
+bad = []
+def check(cond, msg):
+    if not cond:
+        bad.append(msg)
+summary = list(csv.DictReader(open(os.path.join(out, "summary.csv"))))
+ok = [r for r in summary if r["status"] == "ok"]
+check({"rtn", "pq", "qet"} <= set(methods), "built-in methods: %s" % methods)
+
+def curves(path):
+    return set(re.findall(r"^# curve: (.*)$", open(path).read(), re.M))
+
+def expected(ds, acc, m=None, l=None):
+    want = set()
+    for r in ok:
+        if r["dataset"] != ds or (r["method"] == "qet" and r["accounting"] != acc):
+            continue
+        if m is not None and r["subspaces"] not in ("0", str(m)):
+            continue
+        if l is not None:
+            if r["method"] != "qet" or r["label"] != "qet" or r["iterations"] != str(l):
+                continue
+            want.add("m=" + r["subspaces"])
+        elif r["method"] == "qet":
+            want.add("%s l=%s" % (r["label"], r["iterations"]))
+        else:
+            want.add(r["label"])
+    return want
+
+figs = 0
+for ds in ("synthetic", "gaussian"):
+    d = os.path.join(out, "figures", ds)
+    for acc, suffix in (("full", ""), ("free-imap", "_free-imap")):
+        names = []
+        for i, m in enumerate((8, 16, 32, 128)):
+            for j, metric in enumerate(("mae", "mre", "mse")):
+                names.append(("fig%02d_%s_m%d%s" % (3 + 3 * i + j, metric, m, suffix), m, None))
+        for l in (1, 2, 3, 4):
+            for j, metric in enumerate(("mae", "mre", "mse")):
+                names.append(("fig%02d_%s_l%d%s" % (15 + 3 * (l - 1) + j, metric, l, suffix), None, l))
+        for name, m, l in names:
+            base = os.path.join(d, name)
+            for ext in (".png", ".svg", ".dat", ".gp"):
+                check(os.path.exists(base + ext) and os.path.getsize(base + ext) > 100,
+                      "missing or empty %s%s" % (base, ext))
+            if not os.path.exists(base + ".dat"):
+                continue
+            figs += 1
+            want, got = expected(ds, acc, m, l), curves(base + ".dat")
+            check(want and want == got, "%s: curves %s, expected %s" % (name, sorted(got), sorted(want)))
+            if m == 8 and l is None:
+                for meth in methods:
+                    check(any(c.split(" ")[0] == meth for c in got), "%s: no %s curve" % (name, meth))
+            gp = open(base + ".gp").read()
+            rd = "rate-distortion" in gp
+            check(rd == (ds == "gaussian" and "mse" in name), "%s: rate-distortion line %s" % (name, rd))
+print("figures checked:", figs)
+
+# Shannon's bound sigma^2 2^(-2R), R = charged bits per element, is below every Gaussian MSE.
+for r in ok:
+    if r["dataset"] == "gaussian" and r["accounting"] == "full":
+        rate = 32 / float(r["ratio_mean"])
+        bound = 4.0 * 2 ** (-2 * rate)
+        check(float(r["mse_mean"]) >= bound, "%s m=%s l=%s r=%s: MSE %s below the bound %g"
+              % (r["label"], r["subspaces"], r["iterations"], r["target_ratio"], r["mse_mean"], bound))
+
+# Error grows with the compression ratio, for every method and configuration: where the achieved
+# ratio grows, the mean MSE grows.
+series = {}
+for r in ok:
+    key = (r["dataset"], r["label"], r["accounting"], r["subspaces"], r["iterations"])
+    series.setdefault(key, []).append((float(r["ratio_mean"]), float(r["mse_mean"]), r["target_ratio"]))
+steps = 0
+for key, pts in series.items():
+    pts.sort()
+    for (r0, e0, t0), (r1, e1, t1) in zip(pts, pts[1:]):
+        if r1 > r0 * 1.001:
+            steps += 1
+            check(e1 > e0, "%s: MSE %g at ratio %g but %g at %g" % (key, e0, r0, e1, r1))
+check(steps >= 20, "only %d ratio steps compared" % steps)
+print("ratio steps with growing error:", steps)
+
+claims = open(os.path.join(out, "claims.md")).read()
+verdicts = re.findall(r"\| (holds|does not hold|not significant at 95%|not measured) \|$", claims, re.M)
+sections = len(re.findall(r"^### ", claims, re.M))
+check(sections == 4, "claims.md has %d sections, expected 4 (2 datasets x 2 accountings)" % sections)
+check(len(verdicts) == 9 * sections, "claims.md: %d verdicts for %d sections" % (len(verdicts), sections))
+measured = [v for v in verdicts if v != "not measured"]
+check(len(measured) >= 8 * sections - 4, "too many claims not measured: %s" % verdicts)
+head = open(os.path.join(out, "headline.md")).read()
+for l in (1, 2, 3, 4):
+    check(re.search(r"^\| qet \| %d \| 4 \| [0-9.]+%%" % l, head, re.M), "headline: no qet l=%d row at ratio 4" % l)
+for b in bad:
+    print("FAIL:", b)
+sys.exit(1 if bad else 0)
+PY
+echo "figures: every figure, curve, bound and claim present"
