@@ -679,7 +679,17 @@ static int l_dataset(lua_State *L) {
     /* Reuse the config reader on {datasets = {arg}}. */
     lua_createtable(L, 0, 1);
     lua_createtable(L, 1, 0);
-    lua_pushvalue(L, 1);
+    lua_newtable(L); /* the argument without `seed`, which only qet.dataset takes */
+    lua_pushnil(L);
+    while (lua_next(L, 1)) {
+        if (lua_type(L, -2) == LUA_TSTRING && !strcmp(lua_tostring(L, -2), "seed")) {
+            lua_pop(L, 1);
+            continue;
+        }
+        lua_pushvalue(L, -2);
+        lua_insert(L, -2);
+        lua_settable(L, -4);
+    }
     lua_rawseti(L, -2, 1);
     lua_setfield(L, -2, "datasets");
     int s = read_datasets(&r, lua_gettop(L), &c);

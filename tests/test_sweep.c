@@ -1,0 +1,128 @@
+/* test_sweep.c - experiment files and their cells: edit distance and suggestions, a config read
+ * into every field, errors at file:line, the cell product with ignored dimensions collapsed, keys
+ * unique, and seeds that depend on the key only (data shared by all methods of one seed). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "lua_api.h"
+#include "sweep.h"
+
+static char dir[] = "/tmp/qb_test_sweepXXXXXX";
+
+static const char *write_file(const char *name, const char *text) {
+    static char path[256];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    fputs(text, f);
+    fclose(f);
+    return path;
+}
+
+static const char config[] =
+    "-- a test experiment\n"
+    "return {\n"
+    "  name = \"t\", seed = 7, seeds = 2,\n"
+    "  datasets = { { name = \"synthetic\", n = 64, d = 16 },\n"
+    "               { name = \"g\", kind = \"gaussian\", n = 32, d = 16, mu = 1, sigma = 2 } },\n"
+    "  methods = { \"rtn\", \"pq\", { method = \"qet\", label = \"q\", codebook_bits = 10 } },\n"
+    "  subspaces = { 4, 8 }, iterations = { 1, 2, 3 }, ratios = { 4, 8 },\n"
+    "  accounting = { \"full\", \"free-imap\" }, kmeans = { iters = 5, init = \"random\" },\n"
+    "}\n";
+
+int main(void) {
+    qb_error err = {0};
+    CHECK(mkdtemp(dir) != NULL);
+
+    CHECK(lua_edit_distance("ratio", "ratios") == 1);
+    CHECK(lua_edit_distance("kitten", "sitting") == 3);
+    CHECK(lua_edit_distance("", "abc") == 3);
+    const char *keys[] = {"ratios", "seeds", "subspaces"};
+    CHECK(!strcmp(lua_nearest("subspace", keys, 3), "subspaces"));
+    CHECK(lua_nearest("zzzzzzzz", keys, 3) == NULL);
+
+    sweep_config c;
+    int has = 0;
+    CHECK_OK(lua_config_run(write_file("ok.lua", config), &c, &has, &err), &err);
+    CHECK(has == 1);
+    CHECK(!strcmp(c.name, "t") && c.seed == 7 && c.seeds == 2);
+    CHECK(c.n_datasets == 2 && c.datasets[1].kind == DATASET_GAUSSIAN && c.datasets[1].sigma == 2);
+    CHECK(c.n_methods == 3 && !strcmp(c.methods[2].label, "q"));
+    CHECK(c.methods[2].base.codebook_bits == 10);
+    CHECK(c.methods[1].base.kmeans.iters == 5 && c.methods[1].base.kmeans.init == KMEANS_INIT_RANDOM);
+    CHECK(c.n_subspaces == 2 && c.n_iterations == 3 && c.n_ratios == 2 && c.n_accounting == 2);
+    CHECK(!strcmp(c.baseline, "pq"));
+
+    /* Cells: per dataset, rtn 2 ratios x 2 seeds; pq 2 m x 2 r x 2 s; qet 2 acc x 2 m x 3 l x 2 r
+     * x 2 s. */
+    sweep_cell *cells;
+    size_t n;
+    CHECK_OK(sweep_expand(&c, &cells, &n, &err), &err);
+    size_t per = 4 + 8 + 48;
+    CHECK_MSG(n == 2 * per, "%zu cells", n);
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = i + 1; j < n; j++)
+            CHECK_MSG(strcmp(cells[i].key, cells[j].key), "duplicate key %s", cells[i].key);
+    /* The same seed index of one dataset: same data for every method, different method streams. */
+    size_t a = 0, b = 0;
+    while (a < n && !(cells[a].method == 0 && cells[a].seed_index == 2 && cells[a].dataset == 0))
+        a++;
+    while (b < n && !(cells[b].method == 2 && cells[b].seed_index == 2 && cells[b].dataset == 0))
+        b++;
+    CHECK(a < n && b < n);
+    if (a < n && b < n) {
+        CHECK(cells[a].data_seed == cells[b].data_seed);
+        CHECK(cells[a].p.cell != cells[b].p.cell);
+        CHECK(cells[a].p.subspaces == 0 && cells[a].p.accounting == ACCOUNTING_FULL);
+    }
+    /* Expanding again gives the same keys and seeds (nothing depends on run order). */
+    sweep_cell *again;
+    size_t n2;
+    CHECK_OK(sweep_expand(&c, &again, &n2, &err), &err);
+    CHECK(n2 == n && !memcmp(cells, again, n * sizeof *cells));
+    free(again);
+    free(cells);
+
+    /* Errors name file:line. */
+    CHECK(lua_config_run(write_file("e1.lua", "return {\n methods = {'pq'},\n ratios = 4,\n "
+                                              "subspace = 8,\n}\n"),
+                         &c, &has, &err) == QB_EINPUT);
+    CHECK_MSG(strstr(err.msg, "e1.lua:4: unknown key 'subspace'") &&
+                  strstr(err.msg, "did you mean 'subspaces'"),
+              "%s", err.msg);
+    CHECK(lua_config_run(write_file("e2.lua", "return {\n methods = {'pq'},\n ratios = {4, -1},\n}\n"),
+                         &c, &has, &err) == QB_EINPUT);
+    CHECK_MSG(strstr(err.msg, "e2.lua:3:") != NULL, "%s", err.msg);
+    CHECK(lua_config_run(write_file("e3.lua", "return {\n methods = {'pq'},\n ratios = {4},\n "
+                                              "accounting = 'free'\n}\n"),
+                         &c, &has, &err) == QB_EINPUT);
+    CHECK_MSG(strstr(err.msg, "e3.lua:4:") != NULL, "%s", err.msg);
+    CHECK(lua_config_run(write_file("e4.lua", "return {\n methods = {'pq', 'pq'},\n ratios = 4 }\n"),
+                         &c, &has, &err) == QB_EINPUT);
+    CHECK_MSG(strstr(err.msg, "labelled 'pq'") != NULL, "%s", err.msg);
+    CHECK(lua_config_run(write_file("e5.lua", "error('custom failure')\n"), &c, &has, &err) ==
+          QB_EINPUT);
+    CHECK_MSG(strstr(err.msg, "e5.lua:1: custom failure") != NULL, "%s", err.msg);
+
+    /* The qet module: a custom study returns nothing and runs. */
+    CHECK_OK(lua_config_run(write_file("study.lua",
+                                       "local x = qet.dataset{name='synthetic', n=64, d=16, seed=3}\n"
+                                       "assert(x.n == 64 and x.d == 16)\n"
+                                       "local r = qet.quantize{data=x, method='pq', ratio=4, subspaces=4}\n"
+                                       "assert(r.mse > 0 and r.bits.total > 0 and r.ratio >= 4)\n"
+                                       "assert(r.bits.charged * r.ratio == r.original_bits)\n"
+                                       "local ok, e = pcall(qet.quantize, {data=x, method='pq', ratoi=4})\n"
+                                       "assert(not ok and e:find('ratio'), e)\n"
+                                       "local m = qet.available{'pq', 'no-such-method', {method='rtn'}}\n"
+                                       "assert(#m == 2)\n"),
+                             &c, &has, &err),
+             &err);
+    CHECK(has == 0);
+
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    CHECK(system(cmd) == 0);
+    return check_done("sweep");
+}
