@@ -80,8 +80,10 @@ int sweep_expand(const sweep_config *c, sweep_cell **cells, size_t *n, qb_error 
         for (size_t mi = 0; mi < c->n_methods; mi++) {
             const method_spec *ms = &c->methods[mi];
             const quant_params *b = &ms->base;
-            char desc[2048];
-            describe(ds, b, desc, sizeof desc);
+            char desc[2100];
+            describe(ds, b, desc, sizeof desc - 32);
+            /* The experiment's seed too: a new seed is new cells, never "already done". */
+            snprintf(desc + strlen(desc), 32, ";seed=%llu", (unsigned long long)c->seed);
             char opt_hash[17];
             snprintf(opt_hash, sizeof opt_hash, "%016llx",
                      (unsigned long long)rng_hash_string(desc));
@@ -334,6 +336,24 @@ int sweep_run(const sweep_config *c, const sweep_options *o, qb_error *err) {
         n_shard++;
         if (result_table_find(&have, cells[i].key) < 0)
             todo[n_todo++] = i;
+    }
+    /* Rows of another configuration under the same dataset and label (options or data changed
+     * since) would be averaged with these: refuse rather than mix them. */
+    for (size_t i = 0; !s && i < have.n; i++) {
+        const result_row *r = &have.rows[i];
+        const char *hash = strchr(r->key, '#');
+        for (size_t k = 0; hash && k < n_cells; k++) {
+            const sweep_cell *cell = &cells[k];
+            if (strcmp(c->datasets[cell->dataset].name, r->dataset) ||
+                strcmp(c->methods[cell->method].label, r->label))
+                continue;
+            const char *h = strchr(cell->key, '#');
+            if (h && strcmp(h, hash))
+                s = qb_fail(err, "%s already holds results of '%s' on '%s' with other options or "
+                                 "data; use another --out or remove them",
+                            o->out_dir, r->label, r->dataset);
+            break;
+        }
     }
     result_table_free(&have);
 
