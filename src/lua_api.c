@@ -22,8 +22,8 @@
 static const char *const top_keys[] = {"name",       "seed",   "seeds",      "datasets",
                                        "methods",    "subspaces", "iterations", "ratios",
                                        "accounting", "baseline", "plots",      "kmeans"};
-static const char *const dataset_keys[] = {"name", "kind", "n",    "d",          "mu",
-                                           "sigma", "file", "path", "source_bits"};
+static const char *const dataset_keys[] = {"name", "kind", "n",    "d",           "mu",
+                                           "sigma", "file", "path", "source_bits", "manifest"};
 static const char *const method_keys[] = {"method",        "label",         "preset",         "subspaces",
                                           "iterations",    "residual",      "codebook_bits",
                                           "kmeans_init",   "kmeans_iters",  "max_points_per_centroid",
@@ -337,6 +337,67 @@ static int method_name(reader *r, const char *key, const char *name) {
                    quantizer_names());
 }
 
+/* {manifest = "kv"}: file, path and source_bits (or the generator) of a data set named in
+ * datasets/manifest.lua (read from the working directory: the repository root). */
+#define MANIFEST_PATH "datasets/manifest.lua"
+static int from_manifest(reader *r, const char *name, dataset_spec *d, char *kind, size_t kind_len,
+                         int *has_file) {
+    lua_State *L = r->L;
+    if (luaL_loadfilex(L, MANIFEST_PATH, "t") || lua_pcall(L, 0, 1, 0)) {
+        char msg[512];
+        snprintf(msg, sizeof msg, "%s", lua_tostring(L, -1));
+        lua_pop(L, 1);
+        return fail_at(r, "manifest", "cannot read the data manifest: %s", msg);
+    }
+    if (!lua_istable(L, -1)) {
+        lua_pop(L, 1);
+        return fail_at(r, "manifest", "%s does not return a table", MANIFEST_PATH);
+    }
+    lua_getfield(L, -1, name);
+    if (!lua_istable(L, -1)) {
+        const char *names[64];
+        size_t n = 0;
+        lua_pushnil(L);
+        while (lua_next(L, -3) && n < 64) {
+            lua_pop(L, 1);
+            if (lua_type(L, -1) == LUA_TSTRING)
+                names[n++] = lua_tostring(L, -1);
+        }
+        const char *near = lua_nearest(name, names, n);
+        int s = fail_at(r, "manifest", "no data set '%s' in %s%s%s%s", name, MANIFEST_PATH,
+                        near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
+        lua_pop(L, 2);
+        return s;
+    }
+    int e = lua_gettop(L), f, s;
+    char gen[32] = "";
+    long long v;
+    s = get_str(r, e, "generator", gen, sizeof gen, &f);
+    if (!s && f) {
+        snprintf(kind, kind_len, "%s", gen);
+    } else if (!s) {
+        snprintf(kind, kind_len, "file");
+        if (!d->file[0])
+            s = get_str(r, e, "file", d->file, sizeof d->file, has_file);
+        if (!s && !d->path[0])
+            s = get_str(r, e, "path", d->path, sizeof d->path, NULL);
+        if (!s && !d->source_bits && !(s = get_int(r, e, "source_bits", 1, 64, &v, &f)) && f)
+            d->source_bits = (unsigned)v;
+        if (!s && d->file[0]) {
+            FILE *fp = fopen(d->file, "rb");
+            char make[256] = "";
+            get_str(r, e, "make", make, sizeof make, NULL);
+            if (!fp)
+                s = fail_at(r, "manifest", "data set '%s': %s not found%s%s", name, d->file,
+                            make[0] ? "; make it with " : "", make);
+            else
+                fclose(fp);
+        }
+    }
+    lua_pop(L, 2);
+    return s;
+}
+
 static int read_datasets(reader *r, int t, sweep_config *c) {
     lua_State *L = r->L;
     lua_getfield(L, t, "datasets");
@@ -381,6 +442,14 @@ static int read_datasets(reader *r, int t, sweep_config *c) {
             s = get_str(r, e, "file", d->file, sizeof d->file, &ff);
         if (!s)
             s = get_str(r, e, "path", d->path, sizeof d->path, NULL);
+        char man[64] = "";
+        if (!s)
+            s = get_str(r, e, "manifest", man, sizeof man, &f);
+        if (!s && f) {
+            if (!d->name[0])
+                snprintf(d->name, sizeof d->name, "%s", man);
+            s = from_manifest(r, man, d, kind, sizeof kind, &ff);
+        }
         if (!s && !kind[0])
             strcpy(kind, ff ? "file" : !strcmp(d->name, "gaussian") ? "gaussian" : "synthetic");
         if (!s && !strcmp(kind, "synthetic"))

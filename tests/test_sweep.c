@@ -121,6 +121,38 @@ int main(void) {
              &err);
     CHECK(has == 0);
 
+    /* Data sets named in datasets/manifest.lua (read from the working directory). */
+    char cwd[1024];
+    CHECK(getcwd(cwd, sizeof cwd) != NULL);
+    CHECK(chdir(dir) == 0);
+    CHECK(system("mkdir -p datasets") == 0);
+    write_file("datasets/manifest.lua",
+               "return { synthetic = { generator = 'synthetic' },\n"
+               "  kv = { file = 'data/none.h5', path = '/k/all', source_bits = 16,\n"
+               "         make = 'scripts/fetch-data kv' } }\n");
+    CHECK(lua_config_run(write_file("m1.lua", "return {\n methods = {'pq'}, ratios = 4,\n "
+                                              "datasets = {{ manifest = 'kvv' }},\n}\n"),
+                         &c, &has, &err) == QB_EINPUT);
+    CHECK_MSG(strstr(err.msg, "m1.lua:3: no data set 'kvv'") && strstr(err.msg, "did you mean 'kv'"),
+              "%s", err.msg);
+    CHECK(lua_config_run(write_file("m2.lua", "return {\n methods = {'pq'}, ratios = 4,\n "
+                                              "datasets = {{ manifest = 'kv' }},\n}\n"),
+                         &c, &has, &err) == QB_EINPUT);
+    CHECK_MSG(strstr(err.msg, "data/none.h5 not found; make it with scripts/fetch-data kv"), "%s",
+              err.msg);
+    CHECK(system("mkdir -p data && touch data/none.h5") == 0);
+    CHECK_OK(lua_config_run(write_file("m3.lua", "return {\n methods = {'pq'}, ratios = 4,\n "
+                                                 "datasets = {{ manifest = 'kv', name = 'kv-v', "
+                                                 "path = '/v/all' },\n"
+                                                 "  { manifest = 'synthetic', n = 8, d = 4 }},\n}\n"),
+                             &c, &has, &err),
+             &err);
+    CHECK(c.n_datasets == 2 && c.datasets[0].kind == DATASET_FILE);
+    CHECK(!strcmp(c.datasets[0].file, "data/none.h5") && !strcmp(c.datasets[0].path, "/v/all"));
+    CHECK(c.datasets[0].source_bits == 16 && !strcmp(c.datasets[0].name, "kv-v"));
+    CHECK(c.datasets[1].kind == DATASET_SYNTHETIC && c.datasets[1].n == 8);
+    CHECK(chdir(cwd) == 0);
+
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     CHECK(system(cmd) == 0);
