@@ -29,6 +29,9 @@ typedef struct {
     uint64_t subspaces, ks;
     unsigned rtn_bits, iterations, codebook_bits;
     char residual[128], kmeans_init[16], rtn_granularity[8], accounting[16];
+    char stages[160]; /* qet's solved chain, e.g. "qet:l3:k180:0.7+pq:k64:0.3" */
+    int opq_iters, opq_init_random;
+    uint64_t lopq_cells;
     int kmeans_iters, max_points_per_centroid;
     unsigned seed_index;
     uint64_t seed;

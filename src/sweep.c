@@ -233,6 +233,22 @@ static void row_from_params(result_row *r, const sweep_config *c, const sweep_ce
     snprintf(r->rtn_granularity, sizeof r->rtn_granularity, "%s",
              gran[p->rtn_granularity <= RTN_PER_GROUP ? p->rtn_granularity : 0]);
     snprintf(r->accounting, sizeof r->accounting, "%s", accounting_name(p->accounting));
+    size_t at = 0;
+    for (size_t i = 0; !strcmp(p->method, "qet") && i < p->n_stages && at < sizeof r->stages; i++) {
+        const quant_stage *st = &p->stages[i];
+        int w = st->kind == STAGE_RTN
+                    ? snprintf(r->stages + at, sizeof r->stages - at, "%srtn:b%u:%.3g", i ? "+" : "",
+                               st->rtn_bits, st->share)
+                    : snprintf(r->stages + at, sizeof r->stages - at, "%s%s:l%u:k%llu:%.3g",
+                               i ? "+" : "", st->levels ? "qet" : "pq", st->levels,
+                               (unsigned long long)st->ks, st->share);
+        at += w > 0 ? (size_t)w : 0;
+    }
+    if (!strcmp(p->method, "opq") || !strcmp(p->method, "lopq")) {
+        r->opq_iters = p->opq_iters;
+        r->opq_init_random = p->opq_init_random;
+    }
+    r->lopq_cells = strcmp(p->method, "lopq") ? 0 : p->lopq_cells;
     r->seed_index = cell->seed_index;
     r->seed = c->seed;
     r->target_ratio = p->ratio;
