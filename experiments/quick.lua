@@ -4,7 +4,7 @@
 return {
   name = "quick",
   seed = 1,
-  seeds = 3,
+  seeds = 5,
   datasets = {
     { name = "synthetic", n = 1024, d = 128 },  -- the paper's truncated normal with outliers
   },

@@ -162,6 +162,9 @@ static int write_figure(fig_ctx *f, const char *name, const char *title, int met
             pts++;
         }
         if (!pts) {
+            /* Say why a method has no curve (e.g. a rotation larger than every budget). */
+            if (block.s)
+                tprintf(&dat, "# no curve: %s: no measured point\n%s", curves[c].title, block.s);
             free(block.s);
             continue;
         }
