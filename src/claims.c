@@ -217,7 +217,10 @@ static void headline(scope *sc, const char *acc, text *md, text *csv) {
                 continue;
             }
             summary_stat p = percent_of(sc->t, q, b);
-            tp(md, " %.1f%% ± %.1f (%s) |", p.mean, isfinite(p.half) ? p.half : 0.0, b->label);
+            if (isfinite(p.half))
+                tp(md, " %.1f%% ± %.1f (%s) |", p.mean, p.half, b->label);
+            else /* one seed: no interval */
+                tp(md, " %.1f%%, %zu seed (%s) |", p.mean, p.n, b->label);
             tp(csv, ",%.6g,%.6g,%s", p.mean, p.half, b->label);
         }
         tp(md, "\n");
@@ -357,8 +360,12 @@ static void claims_for(scope *sc, const char *acc, text *md) {
                                                                    : 0;
             snprintf(what, sizeof what, "r=%g: %.1f%%", q->target_ratio, p.mean);
             tally_add(&y, c, -1, what);
-            tp(&detail, "%sr=%g: %.1f%% ± %.1f of %s", detail.n ? "; " : "", q->target_ratio,
-               p.mean, isfinite(p.half) ? p.half : 0.0, b->label);
+            if (isfinite(p.half))
+                tp(&detail, "%sr=%g: %.1f%% ± %.1f of %s", detail.n ? "; " : "", q->target_ratio,
+                   p.mean, p.half, b->label);
+            else
+                tp(&detail, "%sr=%g: %.1f%% (%zu seed) of %s", detail.n ? "; " : "",
+                   q->target_ratio, p.mean, p.n, b->label);
         }
         char claim[96], how[160];
         snprintf(claim, sizeof claim, "QET reaches %.1f%% of the best baseline's MSE (l = %u)",
