@@ -44,6 +44,7 @@ static const column columns[] = {
 
 void result_table_free(result_table *t) {
     free(t->rows);
+    free(t->slots);
     *t = (result_table){0};
 }
 
@@ -60,11 +61,62 @@ int result_table_push(result_table *t, const result_row *r, qb_error *err) {
     return QB_OK;
 }
 
-long result_table_find(const result_table *t, const char *key) {
-    for (size_t i = 0; i < t->n; i++)
-        if (!strcmp(t->rows[i].key, key))
-            return (long)i;
-    return -1;
+static uint64_t hash_str(const char *s) {
+    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    return h;
+}
+
+/* A string -> index map with open addressing: sweeps of tens of thousands of cells look up every
+ * key, so a linear scan per lookup would be quadratic. */
+typedef struct {
+    size_t *slots; /* index + 1, 0 empty */
+    size_t n;      /* power of two */
+} str_map;
+
+static int map_init(str_map *m, size_t count) {
+    m->n = 16;
+    while (m->n < 2 * count + 16)
+        m->n *= 2;
+    m->slots = calloc(m->n, sizeof *m->slots);
+    return m->slots ? 0 : -1;
+}
+
+/* The slot holding `key` (per `key_of`), or the empty slot where it would go. */
+static size_t *map_slot(const str_map *m, const char *key, const char *(*key_of)(const void *, size_t),
+                        const void *ctx) {
+    size_t i = (size_t)hash_str(key) & (m->n - 1);
+    while (m->slots[i] && strcmp(key_of(ctx, m->slots[i] - 1), key))
+        i = (i + 1) & (m->n - 1);
+    return &m->slots[i];
+}
+
+static const char *row_key(const void *t, size_t i) { return ((const result_table *)t)->rows[i].key; }
+
+long result_table_find(const result_table *ct, const char *key) {
+    result_table *t = (result_table *)ct; /* the index is a cache: logically const */
+    if (t->n_slots < 2 * t->n + 16) {
+        str_map m;
+        if (map_init(&m, 2 * t->n + 64)) { /* no memory for the index: scan */
+            for (size_t i = 0; i < t->n; i++)
+                if (!strcmp(t->rows[i].key, key))
+                    return (long)i;
+            return -1;
+        }
+        free(t->slots);
+        t->slots = m.slots;
+        t->n_slots = m.n;
+        t->indexed = 0;
+    }
+    str_map m = {t->slots, t->n_slots};
+    for (; t->indexed < t->n; t->indexed++) {
+        size_t *slot = map_slot(&m, t->rows[t->indexed].key, row_key, t);
+        if (!*slot) /* the first of duplicate keys wins */
+            *slot = t->indexed + 1;
+    }
+    size_t *slot = map_slot(&m, key, row_key, t);
+    return *slot ? (long)(*slot - 1) : -1;
 }
 
 static int cmp_num(double a, double b) { return a < b ? -1 : a > b ? 1 : 0; }
@@ -85,31 +137,66 @@ static int row_cmp(const void *pa, const void *pb) {
 void result_table_sort(result_table *t) {
     if (t->n > 1)
         qsort(t->rows, t->n, sizeof *t->rows, row_cmp);
+    t->indexed = 0; /* rows moved: rebuild the index on the next lookup */
+    if (t->slots)
+        memset(t->slots, 0, t->n_slots * sizeof *t->slots);
 }
 
+/* What identifies a baseline row for QTR/DTR; m, l and the accounting are given explicitly so a
+ * row can look up the variants a baseline may be stored under. */
+static void baseline_key(const result_row *r, const char *label, uint64_t m, unsigned l,
+                         const char *acc, char *buf, size_t len) {
+    snprintf(buf, len, "%s|%s|%u|%.17g|%llu|%u|%s", r->dataset, label, r->seed_index,
+             r->target_ratio, (unsigned long long)m, l, acc);
+}
+
+typedef struct {
+    const result_table *t;
+    char (*keys)[400];
+} keyed;
+
+static const char *keyed_key(const void *k, size_t i) { return ((const keyed *)k)->keys[i]; }
+
 void result_table_time_ratios(result_table *t) {
+    keyed k = {t, malloc((t->n + 1) * sizeof *k.keys)};
+    str_map m = {0};
+    if (!k.keys || map_init(&m, t->n)) {
+        free(k.keys);
+        return;
+    }
+    for (size_t j = 0; j < t->n; j++) {
+        const result_row *b = &t->rows[j];
+        baseline_key(b, b->label, b->subspaces, b->iterations, b->accounting, k.keys[j],
+                     sizeof k.keys[j]);
+        size_t *slot = map_slot(&m, k.keys[j], keyed_key, &k);
+        if (!*slot && !strcmp(b->status, RESULT_OK))
+            *slot = j + 1;
+    }
     for (size_t i = 0; i < t->n; i++) {
         result_row *r = &t->rows[i];
         r->qtr = r->dtr = NAN;
         if (strcmp(r->status, RESULT_OK) || !r->baseline[0])
             continue;
-        for (size_t j = 0; j < t->n; j++) {
-            const result_row *b = &t->rows[j];
-            /* The baseline's own m / l / accounting count only when it has them (rtn has no m). */
-            if (strcmp(b->label, r->baseline) || strcmp(b->status, RESULT_OK) ||
-                strcmp(b->dataset, r->dataset) || b->seed_index != r->seed_index ||
-                b->target_ratio != r->target_ratio ||
-                (b->subspaces && b->subspaces != r->subspaces) ||
-                (b->iterations && b->iterations != r->iterations) ||
-                (strcmp(b->accounting, "full") && strcmp(b->accounting, r->accounting)))
-                continue;
-            if (b->seconds_quantize > 0)
-                r->qtr = r->seconds_quantize / b->seconds_quantize;
-            if (b->seconds_dequantize > 0)
-                r->dtr = r->seconds_dequantize / b->seconds_dequantize;
-            break;
+        /* The baseline's own m / l / accounting count only when it has them (rtn has no m;
+         * methods without indicator maps are stored under "full" only). */
+        const result_row *b = NULL;
+        for (int v = 0; v < 8 && !b; v++) {
+            char key[400];
+            baseline_key(r, r->baseline, v & 1 ? 0 : r->subspaces, v & 2 ? 0 : r->iterations,
+                         v & 4 ? "full" : r->accounting, key, sizeof key);
+            size_t *slot = map_slot(&m, key, keyed_key, &k);
+            if (*slot)
+                b = &t->rows[*slot - 1];
         }
+        if (!b)
+            continue;
+        if (b->seconds_quantize > 0)
+            r->qtr = r->seconds_quantize / b->seconds_quantize;
+        if (b->seconds_dequantize > 0)
+            r->dtr = r->seconds_dequantize / b->seconds_dequantize;
     }
+    free(m.slots);
+    free(k.keys);
 }
 
 /* ---- CSV ---- */

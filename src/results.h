@@ -49,6 +49,8 @@ typedef struct {
 typedef struct {
     result_row *rows;
     size_t n, cap;
+    size_t *slots; /* hash index of keys (row + 1; 0 empty), built by result_table_find */
+    size_t n_slots, indexed;
 } result_table;
 
 void result_table_free(result_table *t);

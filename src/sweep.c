@@ -355,21 +355,22 @@ int sweep_run(const sweep_config *c, const sweep_options *o, qb_error *err) {
     }
     /* Rows of another configuration under the same dataset and label (options or data changed
      * since) would be averaged with these: refuse rather than mix them. */
+    const char *hashes[SWEEP_LIST_MAX][SWEEP_LIST_MAX] = {{0}}; /* [dataset][method] */
+    for (size_t k = 0; !s && k < n_cells; k++)
+        if (!hashes[cells[k].dataset][cells[k].method])
+            hashes[cells[k].dataset][cells[k].method] = strchr(cells[k].key, '#');
     for (size_t i = 0; !s && i < have.n; i++) {
         const result_row *r = &have.rows[i];
         const char *hash = strchr(r->key, '#');
-        for (size_t k = 0; hash && k < n_cells; k++) {
-            const sweep_cell *cell = &cells[k];
-            if (strcmp(c->datasets[cell->dataset].name, r->dataset) ||
-                strcmp(c->methods[cell->method].label, r->label))
-                continue;
-            const char *h = strchr(cell->key, '#');
-            if (h && strcmp(h, hash))
-                s = qb_fail(err, "%s already holds results of '%s' on '%s' with other options or "
-                                 "data; use another --out or remove them",
-                            o->out_dir, r->label, r->dataset);
-            break;
-        }
+        for (size_t d = 0; hash && d < c->n_datasets; d++)
+            for (size_t m = 0; m < c->n_methods; m++)
+                if (!s && hashes[d][m] && strcmp(hashes[d][m], hash) &&
+                    !strcmp(c->datasets[d].name, r->dataset) &&
+                    !strcmp(c->methods[m].label, r->label))
+                    s = qb_fail(err,
+                                "%s already holds results of '%s' on '%s' with other options or "
+                                "data; use another --out or remove them",
+                                o->out_dir, r->label, r->dataset);
     }
     result_table_free(&have);
 
