@@ -246,6 +246,9 @@ static int get_int_list(reader *r, int t, const char *key, long long lo, long lo
                             hi, (long long)v);
             else
                 out[i] = v;
+            for (size_t j = 0; !s && j < i; j++)
+                if (out[j] == out[i])
+                    s = fail_at(r, key, "'%s' lists %lld twice", key, out[i]);
             lua_pop(L, 1);
         }
         *n = len;
@@ -628,9 +631,13 @@ static int read_config(reader *r, int t, sweep_config *c) {
         s = fail_at(r, "ratios", "'ratios' is required: a list of compression ratios");
     }
     lua_pop(L, 1);
-    for (size_t k = 0; !s && k < c->n_ratios; k++)
+    for (size_t k = 0; !s && k < c->n_ratios; k++) {
         if (!(c->ratios[k] > 0) || !isfinite(c->ratios[k]))
             s = fail_at(r, "ratios", "'ratios'[%zu] must be a positive number", k + 1);
+        for (size_t j = 0; !s && j < k; j++)
+            if (c->ratios[j] == c->ratios[k])
+                s = fail_at(r, "ratios", "'ratios' lists %g twice", c->ratios[k]);
+    }
     if (s)
         return s;
     /* accounting: "full", "free-imap" or a list of them */

@@ -102,6 +102,13 @@ int main(void) {
     CHECK(lua_config_run(write_file("e4.lua", "return {\n methods = {'pq', 'pq'},\n ratios = 4 }\n"),
                          &c, &has, &err) == QB_EINPUT);
     CHECK_MSG(strstr(err.msg, "labelled 'pq'") != NULL, "%s", err.msg);
+    CHECK(lua_config_run(write_file("e6.lua", "return {\n methods = {'pq'},\n ratios = {4, 8, 4},\n}\n"),
+                         &c, &has, &err) == QB_EINPUT);
+    CHECK_MSG(strstr(err.msg, "e6.lua:3: 'ratios' lists 4 twice") != NULL, "%s", err.msg);
+    CHECK(lua_config_run(write_file("e7.lua", "return {\n methods = {'pq'},\n ratios = 4,\n "
+                                              "subspaces = {8, 8},\n}\n"),
+                         &c, &has, &err) == QB_EINPUT);
+    CHECK_MSG(strstr(err.msg, "e7.lua:4: 'subspaces' lists 8 twice") != NULL, "%s", err.msg);
     CHECK(lua_config_run(write_file("e5.lua", "error('custom failure')\n"), &c, &has, &err) ==
           QB_EINPUT);
     CHECK_MSG(strstr(err.msg, "e5.lua:1: custom failure") != NULL, "%s", err.msg);
