@@ -10,7 +10,7 @@ set logscale x 2
 set logscale y
 set format y "%g"
 set grid
-set key top left inside opaque box noenhanced
+set key top left inside opaque box noenhanced Left reverse samplen 2
 set bars small
 @EXTRA@
 plot @CURVES@

@@ -291,7 +291,7 @@ static int figures_for_dataset(fig_ctx *f, const char *const *accs, size_t n_acc
                              metric_names[metric], l, suffix);
                 else
                     snprintf(name, sizeof name, "%s_l%u%s", metric_names[metric], l, suffix);
-                snprintf(title, sizeof title, "%s of %s at %u iterations (%s, %s accounting)",
+                snprintf(title, sizeof title, "%s of %s at l = %u (%s, %s accounting)",
                          metric_titles[metric], qet_label, l, f->dataset, accs[a]);
                 s = write_figure(f, name, title, metric, accs[a], per_m, nm, err);
             }
