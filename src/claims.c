@@ -361,8 +361,9 @@ static void claims_for(scope *sc, const char *acc, text *md) {
             snprintf(what, sizeof what, "r=%g: %.1f%%", q->target_ratio, p.mean);
             tally_add(&y, c, -1, what);
             if (isfinite(p.half))
-                tp(&detail, "%sr=%g: %.1f%% ± %.1f of %s", detail.n ? "; " : "", q->target_ratio,
-                   p.mean, p.half, b->label);
+                tp(&detail, "%sr=%g: %.1f%% ± %.1f of %s (%s)", detail.n ? "; " : "",
+                   q->target_ratio, p.mean, p.half, b->label,
+                   c.sign < 0 ? "holds" : c.sign > 0 ? "above the claim" : "not significant");
             else
                 tp(&detail, "%sr=%g: %.1f%% (%zu seed) of %s", detail.n ? "; " : "",
                    q->target_ratio, p.mean, p.n, b->label);
