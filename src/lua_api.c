@@ -876,6 +876,23 @@ static int l_quantize(lua_State *L) {
     set_int(L, "mre_excluded", cr.error.mre_excluded);
     set_num(L, "seconds_quantize", cr.seconds_quantize);
     set_num(L, "seconds_dequantize", cr.seconds_dequantize);
+    set_int(L, "codebook_bits", strcmp(cr.params.method, "rtn") ? cr.params.codebook_bits : 0);
+    set_str(L, "residual", cr.params.residual);
+    lua_createtable(L, (int)cr.params.n_stages, 0); /* qet's solved chain, as in --json */
+    for (size_t i = 0; i < cr.params.n_stages; i++) {
+        const quant_stage *st = &cr.params.stages[i];
+        lua_newtable(L);
+        set_str(L, "kind", st->kind == STAGE_RTN ? "rtn" : st->levels ? "qet" : "pq");
+        set_num(L, "share", st->share);
+        if (st->kind == STAGE_RTN) {
+            set_int(L, "bits", st->rtn_bits);
+        } else {
+            set_int(L, "levels", st->levels);
+            set_int(L, "ks", st->ks);
+        }
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    lua_setfield(L, -2, "stages");
     return 1;
 }
 
