@@ -225,9 +225,12 @@ def main():
            "RSS / input |", "|---|---|---|---|---|"]
     runs = []
     big = datasets[1][1] if len(datasets) > 1 else datasets[0][1]
-    runs.append(("quantize pq ratio 8 on " + os.path.basename(big),
-                 [QB, "quantize", "--data", big, "--method", "pq", "--ratio", 8, "--subspaces", 8],
+    runs.append(("quantize pq k_s 256 on " + os.path.basename(big),
+                 [QB, "quantize", "--data", big, "--method", "pq", "--ks", 256, "--subspaces", 8],
                  os.path.getsize(big)))
+    runs.append(("quantize qet l=2 k_s 256 on " + os.path.basename(big),
+                 [QB, "quantize", "--data", big, "--method", "qet", "--iterations", 2, "--ks", 256,
+                  "--subspaces", 8], os.path.getsize(big)))
     quick = os.path.join(ROOT, "experiments", "quick.lua")
     if os.path.exists(quick) and "run" in qb("--help"):
         runs.append(("run experiments/quick.lua",
