@@ -74,7 +74,7 @@ void qet_reorder_reference(const float *x, size_t n, size_t d, unsigned levels, 
 typedef struct {
     float *mins, *maxs; /* (d/2) */
     uint8_t *flags;     /* (d/2) */
-    float *row;         /* (d) ping-pong buffer */
+    float *row, *row2;  /* (d) ping-pong buffer; copy of the input row for in-place inverse */
 } row_scratch;
 
 static int scratch_alloc(row_scratch *sc, size_t d) {
@@ -82,7 +82,8 @@ static int scratch_alloc(row_scratch *sc, size_t d) {
     sc->maxs = malloc(d / 2 * sizeof *sc->maxs);
     sc->flags = malloc(d / 2 + 1);
     sc->row = malloc(d * sizeof *sc->row);
-    return sc->mins && sc->maxs && sc->flags && sc->row;
+    sc->row2 = malloc(d * sizeof *sc->row2);
+    return sc->mins && sc->maxs && sc->flags && sc->row && sc->row2;
 }
 
 static void scratch_free(row_scratch *sc) {
@@ -90,6 +91,7 @@ static void scratch_free(row_scratch *sc) {
     free(sc->maxs);
     free(sc->flags);
     free(sc->row);
+    free(sc->row2);
 }
 
 static void level_forward(const float *restrict src, float *restrict dst, row_scratch *sc,
@@ -198,6 +200,10 @@ void qet_inverse(const float *xr, size_t n, size_t d, unsigned levels, const uin
             if (!ok)
                 continue;
             const float *src = xr + i * d;
+            if (xr == out) { /* in place: the row's first level must not overwrite its input */
+                memcpy(sc.row2, src, d * sizeof *src);
+                src = sc.row2;
+            }
             for (unsigned j = 0; j < levels; j++) {
                 unsigned k = levels - 1 - j; /* undo the deepest level first */
                 float *dst = ((levels - j) % 2 == 1) ? out + i * d : sc.row;
@@ -387,14 +393,18 @@ static void dequantize_codebook(qet_stage_state *st, unsigned b, float *codebook
     free(codes);
 }
 
-/* One vector stage on input `in` (n x d): reorder into `work`, train when asked, encode. */
+/* One vector stage on input `in` (n x d): reorder into `work` (l > 0), train when asked, encode. */
 static int vector_stage(qet_state *s, size_t i, const matrix *in, matrix *work, int train,
                         qb_error *err) {
     qet_stage_state *st = &s->st[i];
-    qet_reorder(in->data, s->n, s->d, st->spec.levels, work->data, st->imap);
+    const matrix *src = in;
+    if (st->spec.levels) {
+        qet_reorder(in->data, s->n, s->d, st->spec.levels, work->data, st->imap);
+        src = work;
+    }
     int status = QB_OK;
     if (train) {
-        status = pq_codec_train(&st->codec, work, &s->p.kmeans, s->p.seed,
+        status = pq_codec_train(&st->codec, src, &s->p.kmeans, s->p.seed,
                                 stage_cell(s->p.cell, i), err);
         if (!status && st->cb_codes) {
             status = quantize_codebook(st, s->p.codebook_bits, err);
@@ -403,17 +413,17 @@ static int vector_stage(qet_state *s, size_t i, const matrix *in, matrix *work, 
         }
     }
     if (!status)
-        status = pq_codec_encode(&st->codec, work, err);
+        status = pq_codec_encode(&st->codec, src, err);
     return status;
 }
 
-static int decode_stage(const qet_state *s, size_t i, matrix *tmp, matrix *out, qb_error *err) {
+static int decode_stage(const qet_state *s, size_t i, matrix *out, qb_error *err) {
     const qet_stage_state *st = &s->st[i];
     if (st->spec.kind == STAGE_RTN)
         return rtn_ops.decode(st->rtn, out, err);
-    int status = pq_codec_decode(&st->codec, tmp, err);
+    int status = pq_codec_decode(&st->codec, out, err);
     if (!status)
-        qet_inverse(tmp->data, s->n, s->d, st->spec.levels, st->imap, out->data);
+        qet_inverse(out->data, s->n, s->d, st->spec.levels, st->imap, out->data);
     return status;
 }
 
@@ -421,31 +431,33 @@ int qet_decode_stage(const void *state, size_t stage, matrix *out, qb_error *err
     const qet_state *s = state;
     if (stage >= s->p.n_stages)
         return qb_fail(err, "stage %zu of a %zu-stage chain", stage, s->p.n_stages);
-    matrix tmp = {0};
-    int status = matrix_alloc(&tmp, s->n, s->d, err);
-    if (!status)
-        status = decode_stage(s, stage, &tmp, out, err);
-    matrix_free(&tmp);
-    return status;
+    return decode_stage(s, stage, out, err);
 }
 
 /* Runs the chain on x: stage i quantizes x minus the decoded stages before it. */
 static int run_chain(qet_state *s, const matrix *x, int train, qb_error *err) {
+    /* Buffers only where needed (peak memory is a budget too): the residual and a decode buffer
+     * for chains of several stages, a reorder buffer when some stage reorders. */
     matrix resid = {0}, work = {0}, dec = {0};
-    int status = matrix_copy(&resid, x, err);
-    if (!status)
+    int chain = s->p.n_stages > 1, reorders = 0, status = QB_OK;
+    for (size_t i = 0; i < s->p.n_stages; i++)
+        reorders |= s->st[i].spec.kind == STAGE_VECTOR && s->st[i].spec.levels > 0;
+    if (chain)
+        status = matrix_copy(&resid, x, err);
+    if (!status && (reorders || chain))
         status = matrix_alloc(&work, s->n, s->d, err);
-    if (!status && s->p.n_stages > 1)
+    if (!status && chain)
         status = matrix_alloc(&dec, s->n, s->d, err);
+    const matrix *in = chain ? &resid : x;
     for (size_t i = 0; i < s->p.n_stages && !status; i++) {
         qet_stage_state *st = &s->st[i];
         if (st->spec.kind == STAGE_RTN)
-            status = rtn_ops.encode(st->rtn, &resid, err);
+            status = rtn_ops.encode(st->rtn, in, err);
         else
-            status = vector_stage(s, i, &resid, &work, train, err);
+            status = vector_stage(s, i, in, &work, train, err);
         if (status || i + 1 == s->p.n_stages)
             break;
-        status = decode_stage(s, i, &work, &dec, err);
+        status = decode_stage(s, i, &dec, err);
         for (size_t e = 0; !status && e < s->n * s->d; e++)
             resid.data[e] -= dec.data[e];
     }
@@ -465,20 +477,15 @@ static int qet_encode(void *state, const matrix *x, qb_error *err) {
 
 static int qet_decode(const void *state, matrix *out, qb_error *err) {
     const qet_state *s = state;
-    matrix tmp = {0}, part = {0};
-    int status = matrix_alloc(&tmp, s->n, s->d, err);
+    matrix part = {0};
+    int status = decode_stage(s, 0, out, err);
     if (!status && s->p.n_stages > 1)
         status = matrix_alloc(&part, s->n, s->d, err);
-    for (size_t i = 0; i < s->p.n_stages && !status; i++) {
-        if (i == 0) {
-            status = decode_stage(s, 0, &tmp, out, err);
-            continue;
-        }
-        status = decode_stage(s, i, &tmp, &part, err);
+    for (size_t i = 1; i < s->p.n_stages && !status; i++) {
+        status = decode_stage(s, i, &part, err);
         for (size_t e = 0; !status && e < s->n * s->d; e++)
             out->data[e] += part.data[e];
     }
-    matrix_free(&tmp);
     matrix_free(&part);
     return status;
 }

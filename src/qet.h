@@ -27,7 +27,8 @@ size_t qet_imap_bytes(size_t n, size_t d, unsigned levels);
 void qet_reorder(const float *x, size_t n, size_t d, unsigned levels, float *out, uint8_t *imap);
 void qet_reorder_reference(const float *x, size_t n, size_t d, unsigned levels, float *out,
                            uint8_t *imap);
-/* Undoes qet_reorder exactly: out == x bit for bit, whatever the values (ties, -0.0, subnormals). */
+/* Undoes qet_reorder exactly: out == x bit for bit, whatever the values (ties, -0.0, subnormals).
+ * out may be xr (in place); qet_reorder's out must not alias x. */
 void qet_inverse(const float *xr, size_t n, size_t d, unsigned levels, const uint8_t *imap,
                  float *out);
 

@@ -80,6 +80,8 @@ static void fast_equals_reference(void) {
             qet_inverse(a, n, d, l, ma, back);
             CHECK_MSG(memcmp(back, x, n * d * sizeof *x) == 0, "n=%zu d=%zu l=%u inverse", n, d,
                       l);
+            qet_inverse(a, n, d, l, ma, a); /* in place */
+            CHECK_MSG(memcmp(a, x, n * d * sizeof *x) == 0, "n=%zu d=%zu l=%u in place", n, d, l);
             free(ma);
             free(mb);
         }
