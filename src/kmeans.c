@@ -51,7 +51,7 @@ static size_t block_rows(size_t k) {
 typedef float v4f __attribute__((vector_size(16)));
 typedef int32_t v4i __attribute__((vector_size(16)));
 
-static uint32_t argmin_row(const float *restrict s, size_t k, float *best_out) {
+uint32_t kmeans_argmin(const float *restrict s, size_t k, float *best_out) {
     float best = s[0];
     uint32_t arg = 0;
     size_t j = 1;
@@ -138,7 +138,7 @@ int kmeans_assign(const float *x, size_t n, size_t dim, size_t ld, const float *
                         x + r0 * ld, (int)ld, centroids, (int)dim, 1.0f, scores, (int)k);
             for (size_t i = 0; i < rows; i++) {
                 float best;
-                uint32_t arg = argmin_row(scores + i * k, k, &best);
+                uint32_t arg = kmeans_argmin(scores + i * k, k, &best);
                 codes[r0 + i] = arg;
                 if (dist) {
                     const float *xi = x + (r0 + i) * ld;

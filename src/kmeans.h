@@ -38,6 +38,9 @@ int kmeans_refine(const float *x, size_t n, size_t dim, size_t ld, size_t k, int
 int kmeans_assign(const float *x, size_t n, size_t dim, size_t ld, const float *centroids, size_t k,
                   uint32_t *codes, float *dist, qb_error *err);
 
+/* Index of the smallest of s[0..k-1], the first one on ties (vectorised; equal to a plain scan). */
+uint32_t kmeans_argmin(const float *s, size_t k, float *best);
+
 /* The same, by a plain loop: the reference the BLAS path is tested against. */
 void kmeans_assign_naive(const float *x, size_t n, size_t dim, size_t ld, const float *centroids,
                          size_t k, uint32_t *codes);

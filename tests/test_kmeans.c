@@ -47,7 +47,29 @@ static void separated_clusters(kmeans_init init) {
     CHECK_MSG(ok, "clusters not recovered with %s init", kmeans_init_name(init));
 }
 
+/* The vectorised argmin equals a left-to-right scan, ties included, for every k. */
+static void argmin_equals_scan(void) {
+    gsl_rng *r = rng_stream(3, 1, 4);
+    float s[300];
+    int same = 1;
+    for (size_t k = 1; k <= 300; k++)
+        for (int rep = 0; rep < 20; rep++) {
+            for (size_t j = 0; j < k; j++) /* few distinct values: many ties */
+                s[j] = (float)gsl_rng_uniform_int(r, rep % 2 ? 5 : 1000) - 2.0f;
+            size_t want = 0;
+            for (size_t j = 1; j < k; j++)
+                if (s[j] < s[want])
+                    want = j;
+            float best;
+            uint32_t got = kmeans_argmin(s, k, &best);
+            same &= got == want && best == s[want];
+        }
+    CHECK_MSG(same, "vectorised argmin differs from the scan");
+    gsl_rng_free(r);
+}
+
 int main(void) {
+    argmin_equals_scan();
     /* k-means++ finds them; random init may legitimately stop in a local optimum (two centroids in
      * one cluster), which is why the harness records the init of every cell */
     separated_clusters(KMEANS_INIT_PLUSPLUS);
