@@ -182,8 +182,10 @@ static int solve_qet(quant_params *p, size_t n, size_t d, uint64_t budget, qb_er
     if (!s)
         s = qet_parse_stages(p, err);
     for (size_t i = 0; !s && i < p->n_stages; i++)
-        if (p->stages[i].kind == STAGE_VECTOR)
-            s = qet_check_levels(d, p->stages[i].levels, err);
+        if (p->stages[i].kind == STAGE_VECTOR) {
+            qet_order o = qet_order_of(p, p->stages[i].levels, d);
+            s = qet_check_order(d, &o, err);
+        }
     if (s)
         return s;
     if (p->ks) {

@@ -118,6 +118,12 @@ void cell_result_json(FILE *f, const cell_result *r) {
             (unsigned long long)r->original_bits, p->ratio, r->ratio, r->error.mse, r->error.mae,
             r->error.mre, r->error.mre_excluded, r->seconds_quantize, r->seconds_dequantize,
             r->seconds_fit, r->seconds_encode);
+    if (qet) {
+        qet_order o = qet_order_of(p, p->iterations, r->d);
+        fprintf(f, "\"qet_layout\":\"%s\",\"qet_pairing\":\"%s\",\"pairing_window\":%zu,",
+                qet_layout_name(p->qet_layout), qet_pairing_name(p->qet_pairing),
+                p->qet_pairing == QET_PAIRING_STRIDED ? o.window : (size_t)2);
+    }
     fputs("\"stages\":", f);
     stages_json(f, p);
     fprintf(f, ",\"opq_iters\":%d,\"opq_init\":\"%s\",\"lopq_cells\":%zu", opq ? p->opq_iters : 0,

@@ -25,6 +25,10 @@ static const char usage[] =
     "  --max-points-per-centroid P   k-means trains on at most k*P rows (default 256, 0 = all)\n"
     "  --rtn-granularity G    tensor (default), row or group; --rtn-group G columns (default 128)\n"
     "  --iterations L         QET levels l (default 1 for qet)\n"
+    "  --qet-layout L         blocks (default, the paper's) or inplace (a group's values side by\n"
+    "                         side, so a subspace holds whole groups)\n"
+    "  --qet-pairing P        adjacent (default, the paper's) or strided (j with j + w/2 in a\n"
+    "                         window of --pairing-window W columns, default the whole row)\n"
     "  --residual SPEC        QET residual stages, e.g. 'qet:3:0.7,pq:0.3' (see README)\n"
     "  --preset P             qet presets: basic (one stage, float codebooks) or authors\n"
     "                         (l = 3 then a PQ stage, 70% / 30%, 10-bit codebooks)\n"
@@ -39,7 +43,7 @@ static const char usage[] =
 enum {
     O_DATA = 256, O_SYN, O_METHOD, O_RATIO, O_KS, O_BITS, O_M, O_SEED, O_KITERS, O_KINIT, O_MPPC,
     O_RGRAN, O_RGROUP, O_ITER, O_RESID, O_CBITS, O_ACC, O_OPQI, O_OPQINIT, O_CELLS, O_SBITS,
-    O_THREADS, O_JSON, O_SAVE, O_HELP, O_PRESET
+    O_THREADS, O_JSON, O_SAVE, O_HELP, O_PRESET, O_QLAYOUT, O_QPAIR, O_QWIN
 };
 
 static int parse(int argc, char **argv, quant_params *p, const char **data, size_t *syn_n,
@@ -62,7 +66,10 @@ static int parse(int argc, char **argv, quant_params *p, const char **data, size
         {"source-bits", required_argument, 0, O_SBITS},
         {"threads", required_argument, 0, O_THREADS}, {"json", no_argument, 0, O_JSON},
         {"save-reconstruction", required_argument, 0, O_SAVE},
-        {"preset", required_argument, 0, O_PRESET}, {"help", no_argument, 0, O_HELP},
+        {"preset", required_argument, 0, O_PRESET},
+        {"qet-layout", required_argument, 0, O_QLAYOUT},
+        {"qet-pairing", required_argument, 0, O_QPAIR},
+        {"pairing-window", required_argument, 0, O_QWIN}, {"help", no_argument, 0, O_HELP},
         {0, 0, 0, 0}};
     int c, s = QB_OK;
     uint64_t u;
@@ -165,6 +172,19 @@ static int parse(int argc, char **argv, quant_params *p, const char **data, size
             break;
         case O_THREADS: s = cli_threads(optarg, err); break;
         case O_JSON: *json = 1; break;
+        case O_QLAYOUT:
+            if (qet_layout_parse(optarg, &p->qet_layout))
+                s = qb_fail(err, "--qet-layout must be blocks or inplace (got '%s')", optarg);
+            break;
+        case O_QPAIR:
+            if (qet_pairing_parse(optarg, &p->qet_pairing))
+                s = qb_fail(err, "--qet-pairing must be adjacent or strided (got '%s')", optarg);
+            break;
+        case O_QWIN:
+            s = cli_size("--pairing-window", optarg, &p->pairing_window, err);
+            if (!s && (p->pairing_window < 2 || p->pairing_window % 2))
+                s = qb_fail(err, "--pairing-window must be even and at least 2");
+            break;
         case O_PRESET: s = qet_apply_preset(p, optarg, err); break;
         case O_SAVE: *save = optarg; break;
         case O_HELP: *help = 1; return QB_OK;

@@ -18,6 +18,39 @@
  * chunks never share a byte of the map. */
 #define ROW_CHUNK 64
 
+qet_order qet_order_paper(unsigned levels) {
+    qet_order o = {levels, QET_LAYOUT_BLOCKS, 2};
+    return o;
+}
+
+const char *qet_layout_name(qet_layout layout) {
+    return layout == QET_LAYOUT_INPLACE ? "inplace" : "blocks";
+}
+
+int qet_layout_parse(const char *name, qet_layout *out) {
+    if (!strcmp(name, "blocks"))
+        *out = QET_LAYOUT_BLOCKS;
+    else if (!strcmp(name, "inplace"))
+        *out = QET_LAYOUT_INPLACE;
+    else
+        return -1;
+    return 0;
+}
+
+const char *qet_pairing_name(qet_pairing pairing) {
+    return pairing == QET_PAIRING_STRIDED ? "strided" : "adjacent";
+}
+
+int qet_pairing_parse(const char *name, qet_pairing *out) {
+    if (!strcmp(name, "adjacent"))
+        *out = QET_PAIRING_ADJACENT;
+    else if (!strcmp(name, "strided"))
+        *out = QET_PAIRING_STRIDED;
+    else
+        return -1;
+    return 0;
+}
+
 int qet_check_levels(size_t d, unsigned levels, qb_error *err) {
     if (levels == 0)
         return QB_OK;
@@ -30,51 +63,95 @@ int qet_check_levels(size_t d, unsigned levels, qb_error *err) {
                    d, max);
 }
 
+/* The window of level k: w capped at the block width d / 2^k. */
+static size_t level_window(size_t d, size_t w, unsigned k) {
+    size_t width = d >> k;
+    return w < width ? w : width;
+}
+
+int qet_check_order(size_t d, const qet_order *o, qb_error *err) {
+    int s = qet_check_levels(d, o->levels, err);
+    if (s || o->levels == 0)
+        return s;
+    if (o->window < 2 || o->window % 2)
+        return qb_fail(err, "QET pairing window must be even and at least 2 (got %zu)", o->window);
+    for (unsigned k = 0; k < o->levels; k++) {
+        size_t wk = level_window(d, o->window, k);
+        if ((d >> k) % wk)
+            return qb_fail(err,
+                           "QET pairing window %zu does not divide the %zu-column blocks of level "
+                           "%u (d = %zu, l = %u); use a window dividing d / 2^(l-1) = %zu",
+                           o->window, d >> k, k + 1, d, o->levels, d >> (o->levels - 1));
+    }
+    return QB_OK;
+}
+
 size_t qet_imap_bytes(size_t n, size_t d, unsigned levels) {
     return bits_packed_bytes(n * levels * (d / 2), 1);
 }
 
-/* ---- reference: the recursion as the paper states it, one element at a time ---- */
+/* ---- reference: the recursion as stated in qet.h, one element at a time ---- */
 
-static void ref_split(float *v, size_t w, float *scratch, uint8_t *imap, size_t bit0) {
-    size_t h = w / 2;
-    for (size_t p = 0; p < h; p++) {
-        float a = v[2 * p], b = v[2 * p + 1];
-        int swapped = a > b;
-        scratch[p] = swapped ? b : a;
-        scratch[h + p] = swapped ? a : b;
-        bits_set(imap, bit0 + p, swapped);
-    }
+/* One block of width w at a level whose window is wk. */
+static void ref_split(float *v, size_t w, size_t wk, float *scratch, uint8_t *imap, size_t bit0) {
+    size_t h = w / 2, hk = wk / 2;
+    for (size_t win = 0; win < w / wk; win++)
+        for (size_t p = 0; p < hk; p++) {
+            size_t q = win * hk + p; /* pair index inside the block, S/L position */
+            float a = v[win * wk + p], b = v[win * wk + hk + p];
+            int swapped = a > b;
+            scratch[q] = swapped ? b : a;
+            scratch[h + q] = swapped ? a : b;
+            bits_set(imap, bit0 + q, swapped);
+        }
     memcpy(v, scratch, w * sizeof *v);
 }
 
-void qet_reorder_reference(const float *x, size_t n, size_t d, unsigned levels, float *out,
-                           uint8_t *imap) {
+void qet_reorder_reference_with(const float *x, size_t n, size_t d, const qet_order *o, float *out,
+                                uint8_t *imap) {
+    unsigned levels = o->levels;
     float *scratch = malloc(d * sizeof *scratch);
     if (!scratch)
         return;
+    size_t groups = levels ? (size_t)1 << levels : 1, per = d / groups;
     for (size_t i = 0; i < n; i++) {
         float *row = out + i * d;
         memcpy(row, x + i * d, d * sizeof *row);
         for (unsigned k = 0; k < levels; k++) {
-            size_t w = d >> k;
+            size_t w = d >> k, wk = level_window(d, o->window, k);
             for (size_t b = 0; b < ((size_t)1 << k); b++)
-                ref_split(row + b * w, w, scratch, imap, (i * levels + k) * (d / 2) + b * (w / 2));
+                ref_split(row + b * w, w, wk, scratch, imap,
+                          (i * levels + k) * (d / 2) + b * (w / 2));
+        }
+        if (levels && o->layout == QET_LAYOUT_INPLACE) {
+            /* block b's j-th value to column j * 2^l + b */
+            for (size_t b = 0; b < groups; b++)
+                for (size_t j = 0; j < per; j++)
+                    scratch[j * groups + b] = row[b * per + j];
+            memcpy(row, scratch, d * sizeof *row);
         }
     }
     free(scratch);
 }
 
+void qet_reorder_reference(const float *x, size_t n, size_t d, unsigned levels, float *out,
+                           uint8_t *imap) {
+    qet_order o = qet_order_paper(levels);
+    qet_reorder_reference_with(x, n, d, &o, out, imap);
+}
+
 /* ---- fast path ----
- * At every level the pairs are adjacent columns (2q, 2q+1) across the whole row, whatever the block
- * size: one branch-free streaming pass splits all d/2 pairs into mins and maxs, then each block's
- * run of mins and maxs is copied to its S and L halves. Pair q = b * h + p is pair p of block b,
- * the same numbering as the reference and the map. */
+ * Windows never straddle blocks, so at every level the pairs run across the whole row whatever the
+ * block size: one branch-free streaming pass splits all d/2 pairs into mins and maxs (adjacent:
+ * (2q, 2q+1); window wk: two contiguous runs per window), then each block's run of mins and maxs
+ * is copied to its S and L halves. Pair q = b * h + p is pair p of block b, the same numbering as
+ * the reference and the map. */
 
 typedef struct {
     float *mins, *maxs; /* (d/2) */
     uint8_t *flags;     /* (d/2) */
-    float *row, *row2;  /* (d) ping-pong buffer; copy of the input row for in-place inverse */
+    float *row, *tr;    /* (d) ping-pong buffer; (d) the inplace transpose, or a copy of
+                         * the input row for an in-place inverse */
 } row_scratch;
 
 static int scratch_alloc(row_scratch *sc, size_t d) {
@@ -82,8 +159,8 @@ static int scratch_alloc(row_scratch *sc, size_t d) {
     sc->maxs = malloc(d / 2 * sizeof *sc->maxs);
     sc->flags = malloc(d / 2 + 1);
     sc->row = malloc(d * sizeof *sc->row);
-    sc->row2 = malloc(d * sizeof *sc->row2);
-    return sc->mins && sc->maxs && sc->flags && sc->row && sc->row2;
+    sc->tr = malloc(d * sizeof *sc->tr);
+    return sc->mins && sc->maxs && sc->flags && sc->row && sc->tr;
 }
 
 static void scratch_free(row_scratch *sc) {
@@ -91,20 +168,32 @@ static void scratch_free(row_scratch *sc) {
     free(sc->maxs);
     free(sc->flags);
     free(sc->row);
-    free(sc->row2);
+    free(sc->tr);
 }
 
 static void level_forward(const float *restrict src, float *restrict dst, row_scratch *sc,
-                          size_t d, unsigned k) {
+                          size_t d, unsigned k, size_t wk) {
     size_t pairs = d / 2, w = d >> k, h = w / 2;
     float *restrict lo = sc->mins, *restrict hi = sc->maxs;
     uint8_t *restrict f = sc->flags;
-    for (size_t q = 0; q < pairs; q++) {
-        float a = src[2 * q], b = src[2 * q + 1];
-        int sw = a > b;
-        lo[q] = sw ? b : a;
-        hi[q] = sw ? a : b;
-        f[q] = (uint8_t)sw;
+    if (wk == 2) {
+        for (size_t q = 0; q < pairs; q++) {
+            float a = src[2 * q], b = src[2 * q + 1];
+            int sw = a > b;
+            lo[q] = sw ? b : a;
+            hi[q] = sw ? a : b;
+            f[q] = (uint8_t)sw;
+        }
+    } else {
+        size_t hk = wk / 2;
+        for (size_t base = 0, q0 = 0; base < d; base += wk, q0 += hk)
+            for (size_t p = 0; p < hk; p++) {
+                float a = src[base + p], b = src[base + hk + p];
+                int sw = a > b;
+                lo[q0 + p] = sw ? b : a;
+                hi[q0 + p] = sw ? a : b;
+                f[q0 + p] = (uint8_t)sw;
+            }
     }
     for (size_t base = 0, q = 0; base < d; base += w, q += h) {
         memcpy(dst + base, lo + q, h * sizeof *dst);
@@ -113,7 +202,7 @@ static void level_forward(const float *restrict src, float *restrict dst, row_sc
 }
 
 static void level_inverse(const float *restrict src, float *restrict dst, row_scratch *sc,
-                          size_t d, unsigned k) {
+                          size_t d, unsigned k, size_t wk) {
     size_t pairs = d / 2, w = d >> k, h = w / 2;
     float *restrict lo = sc->mins, *restrict hi = sc->maxs;
     const uint8_t *restrict f = sc->flags;
@@ -121,12 +210,37 @@ static void level_inverse(const float *restrict src, float *restrict dst, row_sc
         memcpy(lo + q, src + base, h * sizeof *lo);
         memcpy(hi + q, src + base + h, h * sizeof *hi);
     }
-    for (size_t q = 0; q < pairs; q++) {
-        int sw = f[q];
-        float s = lo[q], l = hi[q];
-        dst[2 * q] = sw ? l : s;
-        dst[2 * q + 1] = sw ? s : l;
+    if (wk == 2) {
+        for (size_t q = 0; q < pairs; q++) {
+            int sw = f[q];
+            float s = lo[q], l = hi[q];
+            dst[2 * q] = sw ? l : s;
+            dst[2 * q + 1] = sw ? s : l;
+        }
+    } else {
+        size_t hk = wk / 2;
+        for (size_t base = 0, q0 = 0; base < d; base += wk, q0 += hk)
+            for (size_t p = 0; p < hk; p++) {
+                int sw = f[q0 + p];
+                float s = lo[q0 + p], l = hi[q0 + p];
+                dst[base + p] = sw ? l : s;
+                dst[base + hk + p] = sw ? s : l;
+            }
     }
+}
+
+/* Inplace layout: (groups, per) blocks view <-> (per, groups). */
+static void to_inplace(const float *restrict src, float *restrict dst, size_t groups, size_t per) {
+    for (size_t b = 0; b < groups; b++)
+        for (size_t j = 0; j < per; j++)
+            dst[j * groups + b] = src[b * per + j];
+}
+
+static void from_inplace(const float *restrict src, float *restrict dst, size_t groups,
+                         size_t per) {
+    for (size_t j = 0; j < per; j++)
+        for (size_t b = 0; b < groups; b++)
+            dst[b * per + j] = src[j * groups + b];
 }
 
 /* Flags (0/1 bytes) to map bits; whole bytes at a time when the run starts on a byte, which it
@@ -152,12 +266,16 @@ static void unpack_flags(const uint8_t *imap, size_t bit0, size_t count, uint8_t
         flags[p] = (uint8_t)((imap[(bit0 + p) >> 3] >> ((bit0 + p) & 7)) & 1);
 }
 
-void qet_reorder(const float *x, size_t n, size_t d, unsigned levels, float *out, uint8_t *imap) {
+void qet_reorder_with(const float *x, size_t n, size_t d, const qet_order *o, float *out,
+                      uint8_t *imap) {
+    unsigned levels = o->levels;
     if (levels == 0) {
         memcpy(out, x, n * d * sizeof *out);
         return;
     }
+    int inplace = o->layout == QET_LAYOUT_INPLACE;
     size_t pairs = d / 2, chunks = (n + ROW_CHUNK - 1) / ROW_CHUNK;
+    size_t groups = (size_t)1 << levels, per = d / groups;
 #pragma omp parallel if (par_worth(n * d * levels))
     {
         row_scratch sc;
@@ -172,25 +290,36 @@ void qet_reorder(const float *x, size_t n, size_t d, unsigned levels, float *out
             memset(imap + b0 / 8, 0, (b1 - b0 + 7) / 8);
             for (size_t i = r0; i < r1; i++) {
                 const float *src = x + i * d;
+                float *last = inplace ? sc.tr : out + i * d;
                 for (unsigned k = 0; k < levels; k++) {
-                    float *dst = ((levels - k) % 2 == 1) ? out + i * d : sc.row;
-                    level_forward(src, dst, &sc, d, k);
+                    float *dst = ((levels - k) % 2 == 1) ? last : sc.row;
+                    level_forward(src, dst, &sc, d, k, level_window(d, o->window, k));
                     pack_flags(sc.flags, pairs, imap, (i * levels + k) * pairs);
                     src = dst;
                 }
+                if (inplace)
+                    to_inplace(sc.tr, out + i * d, groups, per);
             }
         }
         scratch_free(&sc);
     }
 }
 
-void qet_inverse(const float *xr, size_t n, size_t d, unsigned levels, const uint8_t *imap,
-                 float *out) {
+void qet_reorder(const float *x, size_t n, size_t d, unsigned levels, float *out, uint8_t *imap) {
+    qet_order o = qet_order_paper(levels);
+    qet_reorder_with(x, n, d, &o, out, imap);
+}
+
+void qet_inverse_with(const float *xr, size_t n, size_t d, const qet_order *o, const uint8_t *imap,
+                      float *out) {
+    unsigned levels = o->levels;
     if (levels == 0) {
-        memcpy(out, xr, n * d * sizeof *out);
+        if (xr != out)
+            memcpy(out, xr, n * d * sizeof *out);
         return;
     }
-    size_t pairs = d / 2;
+    int inplace = o->layout == QET_LAYOUT_INPLACE;
+    size_t pairs = d / 2, groups = (size_t)1 << levels, per = d / groups;
 #pragma omp parallel if (par_worth(n * d * levels))
     {
         row_scratch sc;
@@ -200,20 +329,36 @@ void qet_inverse(const float *xr, size_t n, size_t d, unsigned levels, const uin
             if (!ok)
                 continue;
             const float *src = xr + i * d;
-            if (xr == out) { /* in place: the row's first level must not overwrite its input */
-                memcpy(sc.row2, src, d * sizeof *src);
-                src = sc.row2;
+            if (inplace) {
+                from_inplace(src, sc.tr, groups, per);
+                src = sc.tr;
+            } else if (xr == out) { /* in place: the row's first level must not overwrite its input */
+                memcpy(sc.tr, src, d * sizeof *src);
+                src = sc.tr;
             }
             for (unsigned j = 0; j < levels; j++) {
                 unsigned k = levels - 1 - j; /* undo the deepest level first */
                 float *dst = ((levels - j) % 2 == 1) ? out + i * d : sc.row;
                 unpack_flags(imap, (i * levels + k) * pairs, pairs, sc.flags);
-                level_inverse(src, dst, &sc, d, k);
+                level_inverse(src, dst, &sc, d, k, level_window(d, o->window, k));
                 src = dst;
             }
         }
         scratch_free(&sc);
     }
+}
+
+void qet_inverse(const float *xr, size_t n, size_t d, unsigned levels, const uint8_t *imap,
+                 float *out) {
+    qet_order o = qet_order_paper(levels);
+    qet_inverse_with(xr, n, d, &o, imap, out);
+}
+
+qet_order qet_order_of(const quant_params *p, unsigned levels, size_t d) {
+    qet_order o = {levels, p->qet_layout, 2};
+    if (p->qet_pairing == QET_PAIRING_STRIDED)
+        o.window = p->pairing_window ? p->pairing_window : d;
+    return o;
 }
 
 /* ---- stage chain (RO) ---- */
@@ -342,7 +487,8 @@ static int qet_create(const quant_params *p, size_t n, size_t d, void **state, q
             status = rtn_ops.create(&rp, n, d, &st->rtn, err);
             continue;
         }
-        status = qet_check_levels(d, st->spec.levels, err);
+        qet_order o = qet_order_of(p, st->spec.levels, d);
+        status = qet_check_order(d, &o, err);
         if (!status)
             status = pq_codec_init(&st->codec, n, d, p->subspaces, st->spec.ks, err);
         if (status)
@@ -399,7 +545,8 @@ static int vector_stage(qet_state *s, size_t i, const matrix *in, matrix *work, 
     qet_stage_state *st = &s->st[i];
     const matrix *src = in;
     if (st->spec.levels) {
-        qet_reorder(in->data, s->n, s->d, st->spec.levels, work->data, st->imap);
+        qet_order o = qet_order_of(&s->p, st->spec.levels, s->d);
+        qet_reorder_with(in->data, s->n, s->d, &o, work->data, st->imap);
         src = work;
     }
     int status = QB_OK;
@@ -422,8 +569,9 @@ static int decode_stage(const qet_state *s, size_t i, matrix *out, qb_error *err
     if (st->spec.kind == STAGE_RTN)
         return rtn_ops.decode(st->rtn, out, err);
     int status = pq_codec_decode(&st->codec, out, err);
+    qet_order o = qet_order_of(&s->p, st->spec.levels, s->d);
     if (!status)
-        qet_inverse(out->data, s->n, s->d, st->spec.levels, st->imap, out->data);
+        qet_inverse_with(out->data, s->n, s->d, &o, st->imap, out->data);
     return status;
 }
 

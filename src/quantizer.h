@@ -21,6 +21,7 @@
 #include "error.h"
 #include "kmeans.h"
 #include "matrix.h"
+#include "qet.h"
 
 typedef enum { RTN_PER_TENSOR = 0, RTN_PER_ROW = 1, RTN_PER_GROUP = 2 } rtn_granularity;
 
@@ -58,6 +59,9 @@ typedef struct quant_params {
 
     /* qet */
     unsigned iterations; /* l */
+    qet_layout qet_layout;   /* blocks (the paper's) or inplace (qet.h) */
+    qet_pairing qet_pairing; /* adjacent (the paper's) or strided */
+    size_t pairing_window;   /* strided: window w, 0 = the whole row */
     char residual[128];  /* RO stage spec after the first stage, "" for none (see qet.h) */
     size_t n_stages;     /* filled by budget_solve for qet: stage 0 is QET at `iterations` */
     quant_stage stages[QB_MAX_STAGES];
