@@ -2,9 +2,11 @@
 #include "budget.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "bits.h"
+#include "lloyd.h"
 #include "qet.h"
 #include "quantizer.h"
 
@@ -85,6 +87,14 @@ storage_bits budget_rtn(size_t n, size_t d, unsigned b, size_t group) {
     s.codes = (uint64_t)n * d * b;
     uint64_t groups = group == 0 ? 1 : (uint64_t)n * (d / group);
     s.scales = groups * 2 * FLOAT_BITS;
+    return s;
+}
+
+storage_bits budget_lloyd(size_t n, size_t d, unsigned b, size_t group) {
+    storage_bits s = {0};
+    s.codes = (uint64_t)n * d * b;
+    uint64_t groups = group == 0 ? 1 : (uint64_t)n * (d / group);
+    s.codebooks = groups * (1ULL << b) * FLOAT_BITS;
     return s;
 }
 
@@ -235,31 +245,55 @@ static int solve_qet(quant_params *p, size_t n, size_t d, uint64_t budget, qb_er
     return QB_OK;
 }
 
+/* The residual-PQ method: QET's stage chain with no reordering anywhere, by default the authors'
+ * RO split (70% / 30%), so RO's gain can be told apart from the reordering's. */
+static int rpq_params(quant_params *p, qb_error *err) {
+    p->iterations = 0;
+    if (!p->residual[0])
+        snprintf(p->residual, sizeof p->residual, "pq:0.3");
+    int s = qet_parse_stages(p, err);
+    for (size_t i = 1; !s && i < p->n_stages; i++)
+        if (p->stages[i].kind != STAGE_VECTOR || p->stages[i].levels)
+            return qb_fail(err, "rpq stages are PQ stages only (pq:SHARE), got '%s'",
+                           p->residual);
+    return s;
+}
+
+static storage_bits scalar_storage(const quant_params *p, size_t n, size_t d, unsigned b) {
+    size_t g = rtn_group_of(p, d);
+    return strcmp(p->method, "lloyd") ? budget_rtn(n, d, b, g) : budget_lloyd(n, d, b, g);
+}
+
+/* RTN and Lloyd-Max: the largest bits per element that fit. */
+static int solve_scalar(quant_params *p, size_t n, size_t d, uint64_t budget, qb_error *err) {
+    unsigned max_bits = strcmp(p->method, "lloyd") ? BITS_MAX_WIDTH : LLOYD_MAX_BITS;
+    size_t g = rtn_group_of(p, d);
+    if (p->rtn_granularity == RTN_PER_GROUP && (g == 0 || d % g != 0))
+        return qb_fail(err, "%s group size %zu does not divide the %zu columns", p->method, g, d);
+    if (p->rtn_bits) {
+        if (p->rtn_bits > max_bits)
+            return qb_fail(err, "%s bits must be in 1..%u", p->method, max_bits);
+        return QB_OK;
+    }
+    if (p->ratio <= 0)
+        return qb_fail(err, "%s needs --bits or --ratio", p->method);
+    for (unsigned b = max_bits; b >= 1; b--) {
+        storage_bits s = scalar_storage(p, n, d, b);
+        if (storage_charged(&s, p->accounting) <= budget) {
+            p->rtn_bits = b;
+            return QB_OK;
+        }
+    }
+    storage_bits s = scalar_storage(p, n, d, 1);
+    return infeasible(p, budget, storage_total(&s), err);
+}
+
 int budget_solve(quant_params *p, size_t n, size_t d, qb_error *err) {
     uint64_t budget = 0;
     if (p->ratio > 0)
         budget = budget_for_ratio(budget_original_bits(n, d, p->source_bits), p->ratio);
-    if (!strcmp(p->method, "rtn")) {
-        size_t g = rtn_group_of(p, d);
-        if (p->rtn_granularity == RTN_PER_GROUP && (g == 0 || d % g != 0))
-            return qb_fail(err, "RTN group size %zu does not divide the %zu columns", g, d);
-        if (p->rtn_bits) {
-            if (p->rtn_bits > BITS_MAX_WIDTH)
-                return qb_fail(err, "RTN bits must be in 1..%d", BITS_MAX_WIDTH);
-            return QB_OK;
-        }
-        if (p->ratio <= 0)
-            return qb_fail(err, "RTN needs --bits or --ratio");
-        for (unsigned b = BITS_MAX_WIDTH; b >= 1; b--) {
-            storage_bits s = budget_rtn(n, d, b, g);
-            if (storage_charged(&s, p->accounting) <= budget) {
-                p->rtn_bits = b;
-                return QB_OK;
-            }
-        }
-        storage_bits s = budget_rtn(n, d, 1, g);
-        return infeasible(p, budget, storage_total(&s), err);
-    }
+    if (!strcmp(p->method, "rtn") || !strcmp(p->method, "lloyd"))
+        return solve_scalar(p, n, d, budget, err);
     int opq = !strcmp(p->method, "opq"), lopq = !strcmp(p->method, "lopq");
     if (!strcmp(p->method, "pq") || opq || lopq) {
         int s = check_vq_shape(p, d, err);
@@ -302,19 +336,23 @@ int budget_solve(quant_params *p, size_t n, size_t d, qb_error *err) {
     }
     if (!strcmp(p->method, "qet"))
         return solve_qet(p, n, d, budget, err);
+    if (!strcmp(p->method, "rpq")) {
+        int s = rpq_params(p, err);
+        return s ? s : solve_qet(p, n, d, budget, err);
+    }
     return qb_fail(err, "no budget rule for method '%s'", p->method);
 }
 
 int budget_storage(const quant_params *p, size_t n, size_t d, storage_bits *out, qb_error *err) {
-    if (!strcmp(p->method, "rtn")) {
-        *out = budget_rtn(n, d, p->rtn_bits, rtn_group_of(p, d));
+    if (!strcmp(p->method, "rtn") || !strcmp(p->method, "lloyd")) {
+        *out = scalar_storage(p, n, d, p->rtn_bits);
         return QB_OK;
     }
     if (!strcmp(p->method, "pq")) {
         *out = budget_pq(n, d, p->subspaces, p->ks, FLOAT_BITS);
         return QB_OK;
     }
-    if (!strcmp(p->method, "qet")) {
+    if (!strcmp(p->method, "qet") || !strcmp(p->method, "rpq")) {
         memset(out, 0, sizeof *out);
         for (size_t i = 0; i < p->n_stages; i++) {
             const quant_stage *st = &p->stages[i];

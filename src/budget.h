@@ -55,6 +55,9 @@ size_t budget_lopq_default_cells(size_t n, size_t d, uint64_t budget);
 /* RTN: b bits per element, one (scale, offset) pair at 32 bits each per group of `group` elements
  * along a row (group = d: per row; group = 0: one pair for the whole tensor). */
 storage_bits budget_rtn(size_t n, size_t d, unsigned b, size_t group);
+/* Lloyd-Max: b bits per element and a codebook of 2^b levels at 32 bits per group of `group`
+ * elements along a row (group = d: per row; group = 0: one codebook for the whole tensor). */
+storage_bits budget_lloyd(size_t n, size_t d, unsigned b, size_t group);
 /* QET's indicator maps: l * d / 2 bits per row. */
 uint64_t budget_indicator_bits(size_t n, size_t d, unsigned levels);
 

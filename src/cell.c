@@ -95,7 +95,8 @@ static const char *rotation_init(const quant_params *p) {
 void cell_result_json(FILE *f, const cell_result *r) {
     const quant_params *p = &r->params;
     const storage_bits *b = &r->bits;
-    int rtn = !strcmp(p->method, "rtn"), qet = !strcmp(p->method, "qet");
+    int rtn = !strcmp(p->method, "rtn") || !strcmp(p->method, "lloyd");
+    int qet = !strcmp(p->method, "qet") || !strcmp(p->method, "rpq");
     int opq = !strcmp(p->method, "opq") || !strcmp(p->method, "lopq"); /* LOPQ's per-cell rounds */
     fprintf(f,
             "{\"method\":\"%s\",\"n\":%zu,\"d\":%zu,\"subspaces\":%zu,\"ks\":%llu,\"rtn_bits\":%u,"
@@ -118,6 +119,17 @@ void cell_result_json(FILE *f, const cell_result *r) {
             (unsigned long long)r->original_bits, p->ratio, r->ratio, r->error.mse, r->error.mae,
             r->error.mre, r->error.mre_excluded, r->seconds_quantize, r->seconds_dequantize,
             r->seconds_fit, r->seconds_encode);
+    if (rtn) {
+        static const char *gran[] = {"tensor", "row", "group"};
+        fprintf(f, "\"rtn_granularity\":\"%s\",\"rtn_group\":%zu,\"rtn_clip\":\"%s\",",
+                gran[p->rtn_granularity],
+                p->rtn_granularity == RTN_PER_GROUP ? p->rtn_group
+                : p->rtn_granularity == RTN_PER_ROW ? r->d
+                                                    : r->n * r->d,
+                !strcmp(p->method, "lloyd") ? "mse-init"
+                : p->rtn_clip == RTN_CLIP_MSE ? "mse"
+                                              : "minmax");
+    }
     if (qet) {
         qet_order o = qet_order_of(p, p->iterations, r->d);
         fprintf(f, "\"qet_layout\":\"%s\",\"qet_pairing\":\"%s\",\"pairing_window\":%zu,",

@@ -24,6 +24,7 @@ static const char usage[] =
     "  --kmeans-init I        kmeans++ (default) or random\n"
     "  --max-points-per-centroid P   k-means trains on at most k*P rows (default 256, 0 = all)\n"
     "  --rtn-granularity G    tensor (default), row or group; --rtn-group G columns (default 128)\n"
+"  --rtn-clip C           minmax (default) or mse: the range minimising the squared error\n"
     "  --iterations L         QET levels l (default 1 for qet)\n"
     "  --qet-layout L         blocks (default, the paper's) or inplace (a group's values side by\n"
     "                         side, so a subspace holds whole groups)\n"
@@ -43,7 +44,7 @@ static const char usage[] =
 enum {
     O_DATA = 256, O_SYN, O_METHOD, O_RATIO, O_KS, O_BITS, O_M, O_SEED, O_KITERS, O_KINIT, O_MPPC,
     O_RGRAN, O_RGROUP, O_ITER, O_RESID, O_CBITS, O_ACC, O_OPQI, O_OPQINIT, O_CELLS, O_SBITS,
-    O_THREADS, O_JSON, O_SAVE, O_HELP, O_PRESET, O_QLAYOUT, O_QPAIR, O_QWIN
+    O_THREADS, O_JSON, O_SAVE, O_HELP, O_PRESET, O_QLAYOUT, O_QPAIR, O_QWIN, O_RCLIP
 };
 
 static int parse(int argc, char **argv, quant_params *p, const char **data, size_t *syn_n,
@@ -68,6 +69,7 @@ static int parse(int argc, char **argv, quant_params *p, const char **data, size
         {"save-reconstruction", required_argument, 0, O_SAVE},
         {"preset", required_argument, 0, O_PRESET},
         {"qet-layout", required_argument, 0, O_QLAYOUT},
+        {"rtn-clip", required_argument, 0, O_RCLIP},
         {"qet-pairing", required_argument, 0, O_QPAIR},
         {"pairing-window", required_argument, 0, O_QWIN}, {"help", no_argument, 0, O_HELP},
         {0, 0, 0, 0}};
@@ -172,6 +174,14 @@ static int parse(int argc, char **argv, quant_params *p, const char **data, size
             break;
         case O_THREADS: s = cli_threads(optarg, err); break;
         case O_JSON: *json = 1; break;
+        case O_RCLIP:
+            if (!strcmp(optarg, "minmax"))
+                p->rtn_clip = RTN_CLIP_MINMAX;
+            else if (!strcmp(optarg, "mse"))
+                p->rtn_clip = RTN_CLIP_MSE;
+            else
+                s = qb_fail(err, "--rtn-clip must be minmax or mse (got '%s')", optarg);
+            break;
         case O_QLAYOUT:
             if (qet_layout_parse(optarg, &p->qet_layout))
                 s = qb_fail(err, "--qet-layout must be blocks or inplace (got '%s')", optarg);

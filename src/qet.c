@@ -660,3 +660,6 @@ static void qet_storage(const void *state, storage_bits *out) {
 }
 
 const quantizer_ops qet_ops = {"qet", qet_create, qet_fit, qet_encode, qet_decode, qet_storage, qet_destroy};
+
+/* Residual PQ: the same chain with every stage at l = 0 (budget_solve enforces it). */
+const quantizer_ops rpq_ops = {"rpq", qet_create, qet_fit, qet_encode, qet_decode, qet_storage, qet_destroy};

@@ -19,7 +19,8 @@ quant_params quant_params_defaults(void) {
     return p;
 }
 
-static const quantizer_ops *const registry[] = {&rtn_ops, &pq_ops, &opq_ops, &lopq_ops, &qet_ops};
+static const quantizer_ops *const registry[] = {&rtn_ops, &lloyd_ops, &pq_ops, &opq_ops,
+                                                &lopq_ops, &qet_ops, &rpq_ops};
 
 const quantizer_ops *quantizer_find(const char *method) {
     for (size_t i = 0; i < sizeof registry / sizeof *registry; i++)

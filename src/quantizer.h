@@ -24,6 +24,7 @@
 #include "qet.h"
 
 typedef enum { RTN_PER_TENSOR = 0, RTN_PER_ROW = 1, RTN_PER_GROUP = 2 } rtn_granularity;
+typedef enum { RTN_CLIP_MINMAX = 0, RTN_CLIP_MSE = 1 } rtn_clip_mode;
 
 /* One stage of a residual chain (QET's RO): a vector stage (QET at `levels`; 0 levels is PQ) or
  * an RTN stage, with its share of the budget left after the indicator maps. Solved values filled
@@ -39,7 +40,7 @@ typedef struct {
 } quant_stage;
 
 typedef struct quant_params {
-    char method[16];      /* "rtn", "pq", "opq", "lopq", "qet" */
+    char method[16];      /* "rtn", "lloyd", "pq", "rpq", "opq", "lopq", "qet" */
     double ratio;         /* target compression ratio; 0 when ks / rtn_bits are given */
     unsigned source_bits; /* bits per original element (32 float32, 16 fp16 checkpoints) */
     accounting_mode accounting;
@@ -56,6 +57,7 @@ typedef struct quant_params {
     unsigned rtn_bits; /* 0: solved from ratio */
     rtn_granularity rtn_granularity;
     size_t rtn_group; /* columns per group for RTN_PER_GROUP (default 128) */
+    rtn_clip_mode rtn_clip; /* min-max range (default) or the MSE-optimal clipped range */
 
     /* qet */
     unsigned iterations; /* l */
@@ -89,6 +91,6 @@ const quantizer_ops *quantizer_find(const char *method);
 /* Comma-separated names of the methods built in, for help and errors. */
 const char *quantizer_names(void);
 
-extern const quantizer_ops rtn_ops, pq_ops, opq_ops, lopq_ops, qet_ops;
+extern const quantizer_ops rtn_ops, lloyd_ops, pq_ops, opq_ops, lopq_ops, qet_ops, rpq_ops;
 
 #endif
