@@ -84,3 +84,27 @@ int synthetic_lowrank(matrix *out, size_t n, size_t d, size_t rank, double noise
         gsl_rng_free(r);
     return s;
 }
+
+int synthetic_ar1(matrix *out, size_t n, size_t d, double rho, uint64_t seed, qb_error *err) {
+    if (!(rho > -1 && rho < 1))
+        return qb_fail(err, "--rho must be in (-1, 1) (got %g)", rho);
+    int s = matrix_alloc(out, n, d, err);
+    if (s)
+        return s;
+    gsl_rng *r = rng_stream(seed, 0, RNG_STREAM_DATA);
+    if (!r) {
+        matrix_free(out);
+        return qb_oom(err);
+    }
+    double innov = sqrt(1 - rho * rho);
+    for (size_t i = 0; i < n; i++) {
+        double v = gsl_ran_gaussian_ziggurat(r, 1.0);
+        out->data[i * d] = (float)v;
+        for (size_t j = 1; j < d; j++) {
+            v = rho * v + gsl_ran_gaussian_ziggurat(r, innov);
+            out->data[i * d + j] = (float)v;
+        }
+    }
+    gsl_rng_free(r);
+    return QB_OK;
+}

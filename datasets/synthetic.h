@@ -28,4 +28,9 @@ int synthetic_gaussian(matrix *out, size_t n, size_t d, double mu, double sigma,
 int synthetic_lowrank(matrix *out, size_t n, size_t d, size_t rank, double noise, uint64_t seed,
                       qb_error *err);
 
+/* Rows are stationary AR(1) sequences along the columns: x_0 ~ N(0, 1),
+ * x_j = rho x_{j-1} + sqrt(1 - rho^2) e_j, so every element is N(0, 1) and columns i, j correlate
+ * as rho^|i - j| (neighbouring columns strongly, for rho near 1). |rho| < 1. */
+int synthetic_ar1(matrix *out, size_t n, size_t d, double rho, uint64_t seed, qb_error *err);
+
 #endif

@@ -8,12 +8,14 @@
 #include "synthetic.h"
 
 static const char usage[] =
-    "usage: qetbench gen synthetic|gaussian|lowrank --n N --d D [--seed S] -o FILE.h5\n"
+    "usage: qetbench gen synthetic|gaussian|lowrank|ar1 --n N --d D [--seed S] -o FILE.h5\n"
     "  synthetic  the paper's data: normal(0.5, 0.16) truncated to [0, 1], one element in 10,000\n"
     "             replaced by a uniform outlier in [-100, 100]\n"
     "  gaussian   normal(--mean, --sd), default N(0, 1)\n"
     "  lowrank    Z W + --noise E (default 0.1): Gaussian Z (N x --rank, default 16) and E,\n"
     "             W (rank x D) of variance 1/rank; columns strongly correlated\n"
+    "  ar1        rows are AR(1) sequences along the columns with coefficient --rho R (default\n"
+    "             0.9): every element N(0, 1), columns i, j correlated rho^|i-j|\n"
     "The matrix is written as float32 dataset /matrix with source, license, description and\n"
     "source_bits attributes.\n";
 
@@ -23,10 +25,11 @@ int cmd_gen(int argc, char **argv, qb_error *err) {
         {"seed", required_argument, 0, 's'}, {"out", required_argument, 0, 'o'},
         {"mean", required_argument, 0, 'm'}, {"sd", required_argument, 0, 'v'},
         {"rank", required_argument, 0, 'r'}, {"noise", required_argument, 0, 'e'},
+        {"rho", required_argument, 0, 'p'},
         {"help", no_argument, 0, 'h'},       {0, 0, 0, 0}};
     size_t n = 0, d = 0;
     uint64_t seed = 1;
-    double mean = 0, sd = 1, noise = 0.1;
+    double mean = 0, sd = 1, noise = 0.1, rho = 0.9;
     size_t rank = 16;
     const char *out = NULL;
     int c, s = QB_OK;
@@ -37,7 +40,7 @@ int cmd_gen(int argc, char **argv, qb_error *err) {
         return QB_OK;
     }
     if (argc < 2 || argv[1][0] == '-')
-        return qb_fail(err, "gen needs a kind: synthetic, gaussian or lowrank (see qetbench gen "
+        return qb_fail(err, "gen needs a kind: synthetic, gaussian, lowrank or ar1 (see qetbench gen "
                             "--help)");
     const char *kind = argv[1];
     optind = 2;
@@ -51,6 +54,7 @@ int cmd_gen(int argc, char **argv, qb_error *err) {
         case 'v': s = cli_double("--sd", optarg, &sd, err); break;
         case 'r': s = cli_size("--rank", optarg, &rank, err); break;
         case 'e': s = cli_double("--noise", optarg, &noise, err); break;
+        case 'p': s = cli_double("--rho", optarg, &rho, err); break;
         case 'h': fputs(usage, stdout); return QB_OK;
         default: return cli_bad_option("gen", argc, argv, err);
         }
@@ -85,8 +89,13 @@ int cmd_gen(int argc, char **argv, qb_error *err) {
         attrs.source = "qetbench low-rank generator";
         snprintf(desc, sizeof desc, "Z W + %g E, rank %zu, seed %llu", noise, rank,
                  (unsigned long long)seed);
+    } else if (!strcmp(kind, "ar1")) {
+        s = synthetic_ar1(&m, n, d, rho, seed, err);
+        attrs.source = "qetbench AR(1) generator";
+        snprintf(desc, sizeof desc, "rows AR(1) along columns, rho %g, N(0,1) marginals, seed %llu",
+                 rho, (unsigned long long)seed);
     } else {
-        return qb_fail(err, "gen: unknown kind '%s' (synthetic, gaussian or lowrank)", kind);
+        return qb_fail(err, "gen: unknown kind '%s' (synthetic, gaussian, lowrank or ar1)", kind);
     }
     if (s)
         return s;

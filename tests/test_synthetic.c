@@ -53,5 +53,22 @@ int main(void) {
     CHECK_NEAR(mean, 3.0, 0.03);
     CHECK_NEAR(sqrt(sq / 1e5 - mean * mean), 2.0, 0.03);
     matrix_free(&a);
+
+    /* AR(1): unit variance everywhere, lag-k correlation rho^k; same seed, same bytes */
+    CHECK_OK(synthetic_ar1(&a, 4000, 32, 0.8, 2, &err), &err);
+    CHECK_OK(synthetic_ar1(&b, 4000, 32, 0.8, 2, &err), &err);
+    CHECK(memcmp(a.data, b.data, 4000 * 32 * sizeof(float)) == 0);
+    for (size_t lag = 0; lag <= 3; lag++) {
+        double c = 0, v0 = 0;
+        for (size_t i = 0; i < 4000; i++) {
+            c += (double)a.data[i * 32 + 31 - lag] * a.data[i * 32 + 31];
+            v0 += (double)a.data[i * 32] * a.data[i * 32];
+        }
+        CHECK_NEAR(v0 / 4000, 1.0, 0.06);
+        CHECK_NEAR(c / 4000, pow(0.8, (double)lag), 0.06);
+    }
+    CHECK(synthetic_ar1(&b, 4, 4, 1.0, 1, &err) == QB_EINPUT);
+    matrix_free(&a);
+    matrix_free(&b);
     return check_done("synthetic");
 }
