@@ -96,6 +96,79 @@ int main(void) {
         matrix_free(&r2);
         matrix_free(&m);
     }
+
+    /* QET variants at random shapes, windows and layouts: fast == reference, exact inverse */
+    for (int trial = 0; trial < 30; trial++) {
+        size_t n = 1 + gsl_rng_uniform_int(r, 200);
+        size_t d = (1 + gsl_rng_uniform_int(r, 6)) << (1 + gsl_rng_uniform_int(r, 5));
+        unsigned maxl = 0;
+        while (d % (2u << maxl) == 0)
+            maxl++;
+        qet_order o = {1 + (unsigned)gsl_rng_uniform_int(r, maxl),
+                       (qet_layout)gsl_rng_uniform_int(r, 2),
+                       2 * (1 + gsl_rng_uniform_int(r, d / 2))};
+        if (qet_check_order(d, &o, &err)) {
+            CHECK(strstr(err.msg, "window") != NULL);
+            o.window = d;
+        }
+        CHECK_OK(qet_check_order(d, &o, &err), &err);
+        float *x = malloc(n * d * sizeof *x), *a = malloc(n * d * sizeof *a),
+              *b = malloc(n * d * sizeof *b);
+        for (size_t i = 0; i < n * d; i++)
+            x[i] = (float)(gsl_rng_uniform_int(r, 7) == 0 ? 0.5 : gsl_rng_uniform(r) - 0.5);
+        size_t bytes = qet_imap_bytes(n, d, o.levels);
+        uint8_t *ma = calloc(bytes + 1, 1), *mb = calloc(bytes + 1, 1);
+        qet_reorder_with(x, n, d, &o, a, ma);
+        qet_reorder_reference_with(x, n, d, &o, b, mb);
+        CHECK_MSG(!memcmp(a, b, n * d * sizeof *a) && !memcmp(ma, mb, bytes),
+                  "variant fast != reference at n=%zu d=%zu l=%u layout %d w=%zu", n, d, o.levels,
+                  (int)o.layout, o.window);
+        qet_inverse_with(a, n, d, &o, ma, b);
+        CHECK_MSG(!memcmp(b, x, n * d * sizeof *x), "variant inverse at n=%zu d=%zu l=%u", n, d,
+                  o.levels);
+        free(ma);
+        free(mb);
+        free(x);
+        free(a);
+        free(b);
+    }
+
+    /* the added methods and QET variants: storage = budget, ratio met, 1 == 2 threads */
+    const char *more[] = {"lloyd", "rpq", "qet"};
+    for (int trial = 0; trial < 9; trial++) {
+        size_t n = 256 + gsl_rng_uniform_int(r, 256), d = 32 * (1 + gsl_rng_uniform_int(r, 2));
+        matrix m, r1, r2;
+        synthetic_spec spec = synthetic_paper();
+        CHECK_OK(synthetic_generate(&m, n, d, &spec, (uint64_t)trial, &err), &err);
+        quant_params p = quant_params_defaults();
+        strcpy(p.method, more[trial % 3]);
+        p.subspaces = (size_t)1 << gsl_rng_uniform_int(r, 4);
+        p.ratio = 4 + gsl_rng_uniform(r) * 8;
+        p.iterations = 1 + (unsigned)gsl_rng_uniform_int(r, 3);
+        p.qet_layout = (qet_layout)gsl_rng_uniform_int(r, 2);
+        p.qet_pairing = (qet_pairing)gsl_rng_uniform_int(r, 2);
+        p.rtn_granularity = (rtn_granularity)gsl_rng_uniform_int(r, 3);
+        p.rtn_group = 16;
+        p.seed = (uint64_t)trial;
+        p.kmeans.iters = 8;
+        cell_result c1, c2;
+        omp_set_num_threads(1);
+        int s = cell_run(&p, &m, &c1, &r1, &err);
+        if (s == QB_EINPUT) {
+            CHECK_MSG(strstr(err.msg, "infeasible") != NULL, "%s", err.msg);
+            matrix_free(&m);
+            continue;
+        }
+        CHECK_MSG(s == QB_OK, "%s", err.msg);
+        omp_set_num_threads(2);
+        CHECK_OK(cell_run(&p, &m, &c2, &r2, &err), &err);
+        CHECK_MSG(c1.ratio >= p.ratio * (1 - 1e-12), "%s ratio %g < %g", p.method, c1.ratio,
+                  p.ratio);
+        CHECK(!memcmp(r1.data, r2.data, n * d * sizeof(float)));
+        matrix_free(&r1);
+        matrix_free(&r2);
+        matrix_free(&m);
+    }
     gsl_rng_free(r);
     return check_done("property");
 }
