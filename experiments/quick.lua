@@ -12,6 +12,11 @@ return {
   methods = qet.available {
     "rtn", "pq", "opq", "lopq", "qet",
     { method = "qet", label = "qet+ro+cqo", preset = "authors" },  -- l = 3, PQ residual, 10-bit codebooks
+    -- the stronger baselines: MSE-clipped RTN, Lloyd-Max per group, residual PQ with the
+    -- authors' split and codebooks (qet+ro+cqo without the reordering)
+    { method = "rtn", label = "rtn-clip", rtn_clip = "mse", rtn_granularity = "group" },
+    { method = "lloyd", rtn_granularity = "group" },
+    { method = "rpq", codebook_bits = 10 },
   },
   subspaces = { 8, 16, 32, 128 },
   iterations = { 1, 2, 3, 4 },

@@ -28,13 +28,15 @@ static const char *const method_keys[] = {"method",        "label",         "pre
                                           "iterations",    "residual",      "codebook_bits",
                                           "kmeans_init",   "kmeans_iters",  "max_points_per_centroid",
                                           "rtn_granularity", "rtn_group",   "opq_iters",
-                                          "opq_init",      "lopq_cells"};
+                                          "opq_init",      "lopq_cells",    "rtn_clip",
+                                          "qet_layout",    "qet_pairing",   "pairing_window"};
 static const char *const kmeans_keys[] = {"init", "iters", "max_points_per_centroid"};
 static const char *const quantize_keys[] = {
     "data",        "method",     "preset",       "ratio",        "ks",           "bits",
     "subspaces",   "iterations", "seed",         "accounting",   "source_bits",
     "residual",    "codebook_bits", "kmeans_init", "kmeans_iters", "max_points_per_centroid",
-    "rtn_granularity", "rtn_group", "opq_iters", "opq_init",     "lopq_cells"};
+    "rtn_granularity", "rtn_group", "opq_iters", "opq_init",     "lopq_cells",
+    "rtn_clip",    "qet_layout", "qet_pairing",  "pairing_window"};
 
 size_t lua_edit_distance(const char *a, const char *b) {
     size_t la = strlen(a), lb = strlen(b);
@@ -319,6 +321,28 @@ static int method_options(reader *r, int t, quant_params *p, const char *where) 
         return s;
     if (f)
         p->lopq_cells = (size_t)v;
+    if ((s = get_str(r, t, "rtn_clip", buf, sizeof buf, &f)))
+        return s;
+    if (f) {
+        if (strcmp(buf, "minmax") && strcmp(buf, "mse"))
+            return fail_at(r, "rtn_clip", "%s: rtn_clip must be minmax or mse", where);
+        p->rtn_clip = strcmp(buf, "mse") ? RTN_CLIP_MINMAX : RTN_CLIP_MSE;
+    }
+    if ((s = get_str(r, t, "qet_layout", buf, sizeof buf, &f)))
+        return s;
+    if (f && qet_layout_parse(buf, &p->qet_layout))
+        return fail_at(r, "qet_layout", "%s: qet_layout must be blocks or inplace", where);
+    if ((s = get_str(r, t, "qet_pairing", buf, sizeof buf, &f)))
+        return s;
+    if (f && qet_pairing_parse(buf, &p->qet_pairing))
+        return fail_at(r, "qet_pairing", "%s: qet_pairing must be adjacent or strided", where);
+    if ((s = get_int(r, t, "pairing_window", 2, 1 << 30, &v, &f)))
+        return s;
+    if (f) {
+        if (v % 2)
+            return fail_at(r, "pairing_window", "%s: pairing_window must be even", where);
+        p->pairing_window = (size_t)v;
+    }
     return QB_OK;
 }
 
@@ -878,6 +902,10 @@ static int l_quantize(lua_State *L) {
     set_num(L, "seconds_dequantize", cr.seconds_dequantize);
     set_int(L, "codebook_bits", strcmp(cr.params.method, "rtn") ? cr.params.codebook_bits : 0);
     set_str(L, "residual", cr.params.residual);
+    set_str(L, "rtn_clip", cr.params.rtn_clip == RTN_CLIP_MSE ? "mse" : "minmax");
+    set_str(L, "qet_layout", qet_layout_name(cr.params.qet_layout));
+    set_str(L, "qet_pairing", qet_pairing_name(cr.params.qet_pairing));
+    set_int(L, "pairing_window", qet_order_of(&cr.params, cr.params.iterations, cr.d).window);
     lua_createtable(L, (int)cr.params.n_stages, 0); /* qet's solved chain, as in --json */
     for (size_t i = 0; i < cr.params.n_stages; i++) {
         const quant_stage *st = &cr.params.stages[i];

@@ -203,6 +203,75 @@ static int write_figure(fig_ctx *f, const char *name, const char *title, int met
     return s;
 }
 
+/* MSE against stored bits per element: one curve per (label, l), at each ratio the m with the
+ * lowest mean MSE (the method's best configuration run there), its m recorded in the data. */
+static int bits_figure(fig_ctx *f, const char *name, const char *accounting, const curve *curves,
+                       size_t n_curves, qb_error *err) {
+    text dat = {0}, plots = {0}, gp = {0};
+    size_t drawn = 0;
+    tprintf(&dat, "# %s: MSE against stored bits per element, %s accounting; one block per curve\n"
+                  "# columns: bits_per_element mse_mean mse_ci95 seeds m target_ratio\n",
+            name, accounting);
+    for (size_t c = 0; c < n_curves; c++) {
+        text block = {0};
+        size_t pts = 0;
+        for (size_t r = 0; r < f->n_ratios; r++) {
+            const summary_group *best = NULL;
+            for (size_t i = 0; i < f->ng; i++) {
+                const summary_group *x = &f->g[i];
+                if (strcmp(x->dataset, f->dataset) || strcmp(x->label, curves[c].label) ||
+                    x->iterations != curves[c].l || x->target_ratio != f->ratios[r] ||
+                    (strcmp(x->accounting, accounting) && uses_accounting(x->method)) ||
+                    !x->n_ok || !isfinite(x->mse.mean) || !(x->ratio.mean > 0))
+                    continue;
+                if (!best || x->mse.mean < best->mse.mean)
+                    best = x;
+            }
+            if (!best)
+                continue;
+            tprintf(&block, "%.10g %.10g %.10g %zu %llu %g\n",
+                    (double)f->source_bits / best->ratio.mean, best->mse.mean,
+                    isfinite(best->mse.half) ? best->mse.half : 0.0, best->n_ok,
+                    (unsigned long long)best->subspaces, best->target_ratio);
+            pts++;
+        }
+        if (pts) {
+            tprintf(&dat, "%s# curve: %s\n%s", drawn ? "\n\n" : "", curves[c].title, block.s);
+            tprintf(&plots, "%s'%s.dat' index %zu using 1:2:3 with yerrorlines lw 2 title '%s'",
+                    drawn ? ", \\\n     " : "", name, drawn, curves[c].title);
+            drawn++;
+        }
+        free(block.s);
+    }
+    if (!drawn) {
+        free(dat.s);
+        free(plots.s);
+        return QB_OK;
+    }
+    if (f->gaussian)
+        tprintf(&plots, ", \\\n     %.10g**2 * 2**(-2.0*x) with lines dt 2 lc rgb 'black' "
+                        "title 'rate-distortion bound sigma^2 2^(-2R)'",
+                f->sigma);
+    char title[256];
+    snprintf(title, sizeof title, "MSE against stored bits per element (%s, %s accounting; each "
+             "method at its best m per ratio)", f->dataset, accounting);
+    const char *keys[] = {"PNG_TERMINAL", "NAME", "TITLE", "EXTRA", "CURVES"};
+    const char *vals[] = {plot_png_terminal(), name, title, f->gaussian ? "set samples 200" : "",
+                          plots.s};
+    fill(&gp, plot_template_bits, keys, vals, 5);
+    char path[8400];
+    snprintf(path, sizeof path, "%s/%s.dat", f->dir, name);
+    int s = text_save(path, &dat, err);
+    snprintf(path, sizeof path, "%s/%s.gp", f->dir, name);
+    if (!s)
+        s = text_save(path, &gp, err);
+    tprintf(f->all, "cd '%s'\nload '%s.gp'\ncd '..'\n", f->dataset, name);
+    free(dat.s);
+    free(plots.s);
+    free(gp.s);
+    return s;
+}
+
 static int contains_u64(const uint64_t *a, size_t n, uint64_t v) {
     for (size_t i = 0; i < n; i++)
         if (a[i] == v)
@@ -272,6 +341,12 @@ static int figures_for_dataset(fig_ctx *f, const char *const *accs, size_t n_acc
                     curves[c].m = ms[im];
                 s = write_figure(f, name, title, metric, accs[a], curves, nc, err);
             }
+        }
+        /* MSE against bits per element, every method on one figure */
+        if (!s) {
+            char name[96];
+            snprintf(name, sizeof name, "mse_bits%s", suffix);
+            s = bits_figure(f, name, accs[a], curves, nc, err);
         }
         /* Figures 15-26: one figure per QET l and metric, a curve per m. */
         for (size_t il = 0; !s && qet_label && il < nl; il++) {

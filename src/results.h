@@ -30,6 +30,9 @@ typedef struct {
     unsigned rtn_bits, iterations, codebook_bits;
     char residual[128], kmeans_init[16], rtn_granularity[8], accounting[16];
     char stages[160]; /* qet's solved chain, e.g. "qet:l3:k180:0.7+pq:k64:0.3" */
+    char rtn_clip[12];                 /* rtn: minmax or mse; lloyd: mse-init */
+    char qet_layout[12], qet_pairing[12]; /* qet / rpq: blocks|inplace, adjacent|strided */
+    uint64_t pairing_window;              /* the pairing window (2 = adjacent), 0 for l = 0 */
     int opq_iters, opq_init_random;
     uint64_t lopq_cells;
     int kmeans_iters, max_points_per_centroid;

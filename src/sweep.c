@@ -33,7 +33,9 @@ void sweep_config_defaults(sweep_config *c) {
     c->n_iterations = 1;
 }
 
-int sweep_uses_subspaces(const quant_params *p) { return strcmp(p->method, "rtn") != 0; }
+int sweep_uses_subspaces(const quant_params *p) {
+    return strcmp(p->method, "rtn") && strcmp(p->method, "lloyd");
+}
 
 int sweep_uses_iterations(const quant_params *p) { return !strcmp(p->method, "qet"); }
 
@@ -51,10 +53,13 @@ static void describe(const dataset_spec *ds, const quant_params *b, char *buf, s
     char data[1400];
     describe_data(ds, data, sizeof data);
     snprintf(buf, len,
-             "%s;method=%s,init=%s,ki=%d,mppc=%d,cb=%u,res=%s,rtn=%d/%zu,opq=%d/%d,lopq=%zu", data,
-             b->method, kmeans_init_name(b->kmeans.init), b->kmeans.iters,
+             "%s;method=%s,init=%s,ki=%d,mppc=%d,cb=%u,res=%s,rtn=%d/%zu/%d,opq=%d/%d,lopq=%zu,"
+             "order=%d/%d/%zu",
+             data, b->method, kmeans_init_name(b->kmeans.init), b->kmeans.iters,
              b->kmeans.max_points_per_centroid, b->codebook_bits, b->residual,
-             (int)b->rtn_granularity, b->rtn_group, b->opq_iters, b->opq_init_random, b->lopq_cells);
+             (int)b->rtn_granularity, b->rtn_group, (int)b->rtn_clip, b->opq_iters,
+             b->opq_init_random, b->lopq_cells, (int)b->qet_layout, (int)b->qet_pairing,
+             b->pairing_window);
 }
 
 static int push_cell(sweep_cell **cells, size_t *n, size_t *cap, const sweep_cell *c,
@@ -222,7 +227,9 @@ static void row_from_params(result_row *r, const sweep_config *c, const sweep_ce
     r->data_sigma = ds->sigma;
     r->subspaces = sweep_uses_subspaces(p) ? p->subspaces : 0;
     r->ks = sweep_uses_subspaces(p) ? p->ks : 0;
-    r->rtn_bits = strcmp(p->method, "rtn") ? 0 : p->rtn_bits;
+    int scalar = !strcmp(p->method, "rtn") || !strcmp(p->method, "lloyd");
+    int chain = !strcmp(p->method, "qet") || !strcmp(p->method, "rpq");
+    r->rtn_bits = scalar ? p->rtn_bits : 0;
     r->iterations = p->iterations;
     r->codebook_bits = p->codebook_bits;
     snprintf(r->residual, sizeof r->residual, "%s", p->residual);
@@ -232,9 +239,16 @@ static void row_from_params(result_row *r, const sweep_config *c, const sweep_ce
     static const char *gran[] = {"tensor", "row", "group"};
     snprintf(r->rtn_granularity, sizeof r->rtn_granularity, "%s",
              gran[p->rtn_granularity <= RTN_PER_GROUP ? p->rtn_granularity : 0]);
+    snprintf(r->rtn_clip, sizeof r->rtn_clip, "%s",
+             !scalar ? "" : !strcmp(p->method, "lloyd") ? "mse-init"
+                          : p->rtn_clip == RTN_CLIP_MSE ? "mse" : "minmax");
+    snprintf(r->qet_layout, sizeof r->qet_layout, "%s", chain ? qet_layout_name(p->qet_layout) : "");
+    snprintf(r->qet_pairing, sizeof r->qet_pairing, "%s",
+             chain ? qet_pairing_name(p->qet_pairing) : "");
+    r->pairing_window = chain && p->iterations ? qet_order_of(p, p->iterations, r->d).window : 0;
     snprintf(r->accounting, sizeof r->accounting, "%s", accounting_name(p->accounting));
     size_t at = 0;
-    for (size_t i = 0; !strcmp(p->method, "qet") && i < p->n_stages && at < sizeof r->stages; i++) {
+    for (size_t i = 0; chain && i < p->n_stages && at < sizeof r->stages; i++) {
         const quant_stage *st = &p->stages[i];
         int w = st->kind == STAGE_RTN
                     ? snprintf(r->stages + at, sizeof r->stages - at, "%srtn:b%u:%.3g", i ? "+" : "",

@@ -103,7 +103,8 @@ check(steps >= 20, "only %d ratio steps compared" % steps)
 print("ratio steps with growing error:", steps)
 
 claims = open(os.path.join(out, "claims.md")).read()
-verdicts = re.findall(r"\| (holds|does not hold|not significant at 95%|not measured) \|$", claims, re.M)
+verdicts = re.findall(r"\| (holds|does not hold|not significant at 95%|not measured) \| [^|\n]+ \|$",
+                      claims, re.M)
 sections = len(re.findall(r"^### ", claims, re.M))
 check(sections == 4, "claims.md has %d sections, expected 4 (2 datasets x 2 accountings)" % sections)
 check(len(verdicts) == 9 * sections, "claims.md: %d verdicts for %d sections" % (len(verdicts), sections))
@@ -112,6 +113,22 @@ check(len(measured) >= 8 * sections - 4, "too many claims not measured: %s" % ve
 head = open(os.path.join(out, "headline.md")).read()
 for l in (1, 2, 3, 4):
     check(re.search(r"^\| qet \| %d \| 4 \| [0-9.]+%%" % l, head, re.M), "headline: no qet l=%d row at ratio 4" % l)
+    # the best of all baselines, any m, named in the last column
+    check(re.search(r"^\| qet \| %d \| 4 \|.*\| [0-9.]+%% ± [0-9.]+ \([a-z+-]+( m=[0-9]+)?\) \|$" % l,
+                    head, re.M), "headline: no best-of-all column for l=%d" % l)
+# MSE against bits per element: every method a curve, the bound on the Gaussian data only
+for ds in ("synthetic", "gaussian"):
+    for suffix in ("", "_free-imap"):
+        base = os.path.join(out, "figures", ds, "mse_bits" + suffix)
+        for ext in (".png", ".svg", ".dat", ".gp"):
+            check(os.path.exists(base + ext) and os.path.getsize(base + ext) > 100,
+                  "missing or empty %s%s" % (base, ext))
+        if os.path.exists(base + ".gp"):
+            got = {c.split(" ")[0] for c in curves(base + ".dat")}
+            want = {r["label"] for r in ok if r["dataset"] == ds}
+            check(got == want, "%s: curves %s, expected %s" % (base, sorted(got), sorted(want)))
+            check(("rate-distortion" in open(base + ".gp").read()) == (ds == "gaussian"),
+                  "%s: rate-distortion line" % base)
 for b in bad:
     print("FAIL:", b)
 sys.exit(1 if bad else 0)

@@ -1,0 +1,20 @@
+# bits.gp - template of the MSE-against-stored-bits figure of one dataset: a curve per method (its
+# best m at each ratio), and Shannon's bound where the data are Gaussian; filled by
+# `qetbench plot` like figure.gp.
+reset
+set terminal @PNG_TERMINAL@ size 960,640
+set output '@NAME@.png'
+set title "@TITLE@" noenhanced
+set xlabel "stored bits per element (source bits / achieved ratio; mean over seeds)"
+set ylabel "MSE (mean, 95% interval over seeds)" noenhanced
+set logscale y
+set format y "%g"
+set grid
+set key top right inside opaque box noenhanced Left reverse samplen 2 font ",8"
+set bars small
+@EXTRA@
+plot @CURVES@
+set terminal svg size 960,640 dynamic
+set output '@NAME@.svg'
+replot
+unset output
