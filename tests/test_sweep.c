@@ -126,6 +126,15 @@ int main(void) {
                                        "assert(q.bits.indicator_maps == 64 * 16 / 2 * 3)\n"
                                        "local ok, e = pcall(qet.quantize, {data=x, method='pq', ratoi=4})\n"
                                        "assert(not ok and e:find('ratio'), e)\n"
+                                       "local v = qet.quantize{data=x, method='qet', iterations=2, ratio=4, subspaces=2,\n"
+                                       "  qet_layout='inplace', qet_pairing='strided', pairing_window=8}\n"
+                                       "assert(v.qet_layout == 'inplace' and v.qet_pairing == 'strided' and v.pairing_window == 8)\n"
+                                       "assert(v.bits.indicator_maps == 64 * 16 / 2 * 2)\n"
+                                       "local c = qet.quantize{data=x, method='rtn', bits=3, rtn_clip='mse'}\n"
+                                       "local u = qet.quantize{data=x, method='rtn', bits=3}\n"
+                                       "assert(c.rtn_clip == 'mse' and c.mse <= u.mse and c.bits.total == u.bits.total)\n"
+                                       "local ok2, e2 = pcall(qet.quantize, {data=x, method='qet', ratio=4, qet_layout='diagonal'})\n"
+                                       "assert(not ok2 and e2:find('qet_layout'), e2)\n"
                                        "local m = qet.available{'pq', 'no-such-method', {method='rtn'}}\n"
                                        "assert(#m == 2)\n"),
                              &c, &has, &err),
