@@ -12,6 +12,10 @@ set format y "%g"
 set grid
 set key top left inside opaque box noenhanced Left reverse samplen 2
 set bars small
+# twelve distinguishable colours (gnuplot's own cycle repeats after eight, and sweeps draw more)
+colours = "#1f77b4 #ff7f0e #2ca02c #d62728 #9467bd #8c564b #e377c2 #7f7f7f #bcbd22 #17becf #000080 #808000"
+do for [i=1:12] { set linetype i lc rgb word(colours, i) pt i }
+set linetype cycle 12
 @EXTRA@
 plot @CURVES@
 set terminal svg size 960,640 dynamic
