@@ -1,10 +1,10 @@
 /* claims.c - the headline and claims tables. Every verdict comes from paired per-seed comparisons
  * with 95% Student-t intervals; a claim holds only where every comparison it makes is significant
  * in its favour, and does not hold where any comparison is significant against it. */
+#include "text.h"
 #include "claims.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,44 +109,18 @@ static const char *verdict(const tally *y) {
     return "not significant at 95%";
 }
 
-typedef struct {
-    char *s;
-    size_t n, cap;
-} text;
-
-static void tp(text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void tp(text *t, const char *fmt, ...) {
-    for (;;) {
-        va_list ap;
-        va_start(ap, fmt);
-        int w = vsnprintf(t->s ? t->s + t->n : NULL, t->s ? t->cap - t->n : 0, fmt, ap);
-        va_end(ap);
-        if (w < 0)
-            return;
-        if (t->s && t->n + (size_t)w < t->cap) {
-            t->n += (size_t)w;
-            return;
-        }
-        size_t cap = (t->cap + (size_t)w + 1) * 2;
-        char *s = realloc(t->s, cap);
-        if (!s)
-            return;
-        t->s = s;
-        t->cap = cap;
-    }
-}
 
 static void tally_row(text *md, const char *claim, const char *how, const tally *y) {
     size_t n = y->support + y->against + y->unclear;
-    tp(md, "| %s | %s | ", claim, how);
+    text_printf(md, "| %s | %s | ", claim, how);
     if (n)
-        tp(md, "%zu comparisons: %zu significantly for, %zu against, %zu not significant; "
+        text_printf(md, "%zu comparisons: %zu significantly for, %zu against, %zu not significant; "
                "MSE ratios %.3g..%.3g%s%s",
            n, y->support, y->against, y->unclear, y->lo_ratio, y->hi_ratio,
            y->against ? "; e.g. " : "", y->against ? y->worst : "");
     else
-        tp(md, "no data");
-    tp(md, " | %s | — |\n", verdict(y));
+        text_printf(md, "no data");
+    text_printf(md, " | %s | — |\n", verdict(y));
 }
 
 /* The best (lowest mean MSE) baseline at (dataset, m, ratio), any m when m = 0; NULL if none. */
@@ -205,25 +179,25 @@ static void headline(scope *sc, const char *acc, text *md, text *csv) {
             strcmp(q->accounting, acc) || q->iterations < 1 || q->iterations > 4)
             continue;
         if (!any) {
-            tp(md, "\n### %s, %s accounting, m = 8\n\n", sc->dataset, acc);
-            tp(md, "QET's mean MSE as %% of the best baseline's at the same ratio (95%% interval "
+            text_printf(md, "\n### %s, %s accounting, m = 8\n\n", sc->dataset, acc);
+            text_printf(md, "QET's mean MSE as %% of the best baseline's at the same ratio (95%% interval "
                    "of the per-seed percentage; best baseline in brackets). Paper: 70.4, 49.7, "
                    "35.1, 12.3%% for l = 1..4. The PQ family and the paper's baselines (PQ, OPQ, "
                    "LOPQ, RTN) are at m = 8, the paper's comparison; the best of all baselines is "
                    "the strongest baseline configuration run at that ratio, any m, Lloyd-Max and "
                    "residual PQ included.\n\n");
-            tp(md, "| method | l | ratio | vs PQ family | vs all baselines | vs best of all "
+            text_printf(md, "| method | l | ratio | vs PQ family | vs all baselines | vs best of all "
                    "baselines (any m) |\n|---|---|---|---|---|---|\n");
             any = 1;
         }
-        tp(md, "| %s | %u | %g |", q->label, q->iterations, q->target_ratio);
-        tp(csv, "%s,%s,%s,%u,%g", sc->dataset, acc, q->label, q->iterations, q->target_ratio);
+        text_printf(md, "| %s | %u | %g |", q->label, q->iterations, q->target_ratio);
+        text_printf(csv, "%s,%s,%s,%u,%g", sc->dataset, acc, q->label, q->iterations, q->target_ratio);
         for (int col = 0; col < 3; col++) { /* PQ family at m = 8, all at m = 8, all at any m */
             const summary_group *b = best_baseline(sc->g, sc->ng, sc->dataset, col == 2 ? 0 : 8,
                                                    q->target_ratio, col);
             if (!b || !q->n_ok) {
-                tp(md, " %s |", q->n_ok ? "no baseline" : q->status);
-                tp(csv, ",,,");
+                text_printf(md, " %s |", q->n_ok ? "no baseline" : q->status);
+                text_printf(csv, ",,,");
                 continue;
             }
             summary_stat p = percent_of(sc->t, q, b);
@@ -234,13 +208,13 @@ static void headline(scope *sc, const char *acc, text *md, text *csv) {
             else
                 snprintf(name, sizeof name, "%s", b->label);
             if (isfinite(p.half))
-                tp(md, " %.1f%% ± %.1f (%s) |", p.mean, p.half, name);
+                text_printf(md, " %.1f%% ± %.1f (%s) |", p.mean, p.half, name);
             else /* one seed: no interval */
-                tp(md, " %.1f%%, %zu seed (%s) |", p.mean, p.n, name);
-            tp(csv, ",%.6g,%.6g,%s", p.mean, p.half, name);
+                text_printf(md, " %.1f%%, %zu seed (%s) |", p.mean, p.n, name);
+            text_printf(csv, ",%.6g,%.6g,%s", p.mean, p.half, name);
         }
-        tp(md, "\n");
-        tp(csv, "\n");
+        text_printf(md, "\n");
+        text_printf(csv, "\n");
     }
 }
 
@@ -248,7 +222,7 @@ static void claims_for(scope *sc, const char *acc, text *md) {
     const result_table *t = sc->t;
     const summary_group *g = sc->g;
     size_t ng = sc->ng;
-    tp(md, "\n### %s, %s accounting\n\n| claim (paper §5) | how it is measured | measured | "
+    text_printf(md, "\n### %s, %s accounting\n\n| claim (paper §5) | how it is measured | measured | "
            "verdict | best of all baselines (any m) |\n|---|---|---|---|---|\n",
        sc->dataset, acc);
     tally rises = {0}, opq = {0}, pq = {0}, iters = {0}, sens = {0};
@@ -384,15 +358,15 @@ static void claims_for(scope *sc, const char *acc, text *md) {
                 char m[32] = "";
                 if (ba->subspaces)
                     snprintf(m, sizeof m, " m=%llu", (unsigned long long)ba->subspaces);
-                tp(&best, "%sr=%g: QET at %.1f%% of %s%s", best.n ? "; " : "", q->target_ratio,
+                text_printf(&best, "%sr=%g: QET at %.1f%% of %s%s", best.n ? "; " : "", q->target_ratio,
                    pa.mean, ba->label, m);
             }
             if (isfinite(p.half))
-                tp(&detail, "%sr=%g: %.1f%% ± %.1f of %s (%s)", detail.n ? "; " : "",
+                text_printf(&detail, "%sr=%g: %.1f%% ± %.1f of %s (%s)", detail.n ? "; " : "",
                    q->target_ratio, p.mean, p.half, b->label,
                    c.sign < 0 ? "holds" : c.sign > 0 ? "above the claim" : "not significant");
             else
-                tp(&detail, "%sr=%g: %.1f%% (%zu seed) of %s", detail.n ? "; " : "",
+                text_printf(&detail, "%sr=%g: %.1f%% (%zu seed) of %s", detail.n ? "; " : "",
                    q->target_ratio, p.mean, p.n, b->label);
         }
         char claim[96], how[160];
@@ -402,7 +376,7 @@ static void claims_for(scope *sc, const char *acc, text *md) {
                                   "where the interval is at or below %.1f%%",
                  paper_percent[l - 1]);
         size_t n = y.support + y.against + y.unclear;
-        tp(md, "| %s | %s | %s | %s | %s |\n", claim, how, n ? detail.s : "no data", verdict(&y),
+        text_printf(md, "| %s | %s | %s | %s | %s |\n", claim, how, n ? detail.s : "no data", verdict(&y),
            best.n ? best.s : "—");
         free(detail.s);
         free(best.s);
@@ -412,14 +386,14 @@ static void claims_for(scope *sc, const char *acc, text *md) {
 int claims_write(const char *dir, const result_table *t, const summary_group *g, size_t ng,
                  qb_error *err) {
     text md = {0}, hl = {0}, csv = {0};
-    tp(&md, "# Claims of the paper, as measured\n\nRegenerated by `qetbench plot` from "
+    text_printf(&md, "# Claims of the paper, as measured\n\nRegenerated by `qetbench plot` from "
             "results.csv. Comparisons are paired by seed (same data): a 95%% Student-t interval "
             "on the per-seed log MSE ratio. A claim **holds** when every comparison it makes is "
             "significant in its favour, **does not hold** when any is significant against it, "
             "and is **not significant at 95%%** otherwise. MSE ratios are geometric means over "
             "seeds.\n");
-    tp(&hl, "# Headline: QET MSE as %% of the best baseline\n");
-    tp(&csv, "dataset,accounting,label,iterations,target_ratio,pct_vs_pq_family,ci95,"
+    text_printf(&hl, "# Headline: QET MSE as %% of the best baseline\n");
+    text_printf(&csv, "dataset,accounting,label,iterations,target_ratio,pct_vs_pq_family,ci95,"
              "best_pq_family,pct_vs_all,ci95_all,best_all,pct_vs_best_any_m,ci95_best_any_m,"
              "best_any_m\n");
     for (size_t i = 0; i < t->n; i++) {

@@ -1,10 +1,10 @@
 /* plot.c - writes one data file and one gnuplot script per figure, then runs gnuplot once over
  * all of them. Figure numbers follow the paper: 3-14 are m = 8, 16, 32, 128 (MAE, MRE, MSE, one
  * curve per method), 15-26 are l = 1..4 (one curve per m, QET only). */
+#include "text.h"
 #include "plot.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,37 +56,10 @@ static summary_stat stat_of(const summary_group *g, int metric) {
     return metric == 0 ? g->mae : metric == 1 ? g->mre : g->mse;
 }
 
-/* A growing text buffer. */
-typedef struct {
-    char *s;
-    size_t n, cap;
-} text;
-
-static void tprintf(text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void tprintf(text *t, const char *fmt, ...) {
-    for (;;) {
-        va_list ap;
-        va_start(ap, fmt);
-        int w = vsnprintf(t->s ? t->s + t->n : NULL, t->s ? t->cap - t->n : 0, fmt, ap);
-        va_end(ap);
-        if (w < 0)
-            return;
-        if (t->s && t->n + (size_t)w < t->cap) {
-            t->n += (size_t)w;
-            return;
-        }
-        size_t cap = (t->cap + (size_t)w + 1) * 2;
-        char *s = realloc(t->s, cap);
-        if (!s)
-            return;
-        t->s = s;
-        t->cap = cap;
-    }
-}
 
 static int text_save(const char *path, text *t, qb_error *err) {
     if (!t->s)
-        tprintf(t, "%s", "");
+        text_printf(t, "%s", "");
     if (!t->s)
         return qb_oom(err);
     return results_write_text(path, t->s, t->n, err);
@@ -104,12 +77,12 @@ static void fill(text *out, const char *tmpl, const char *const *keys, const cha
                     break;
             }
             if (k < n) {
-                tprintf(out, "%s", vals[k]);
+                text_printf(out, "%s", vals[k]);
                 p += kl + 2;
                 continue;
             }
         }
-        tprintf(out, "%c", *p++);
+        text_printf(out, "%c", *p++);
     }
 }
 
@@ -139,9 +112,9 @@ static int write_figure(fig_ctx *f, const char *name, const char *title, int met
                         qb_error *err) {
     text dat = {0}, plots = {0}, gp = {0};
     size_t drawn = 0;
-    tprintf(&dat, "# %s: %s against compression ratio; one block per curve\n", name,
+    text_printf(&dat, "# %s: %s against compression ratio; one block per curve\n", name,
             metric_titles[metric]);
-    tprintf(&dat, "# columns: target_ratio achieved_ratio_mean %s_mean %s_ci95 seeds\n",
+    text_printf(&dat, "# columns: target_ratio achieved_ratio_mean %s_mean %s_ci95 seeds\n",
             metric_names[metric], metric_names[metric]);
     for (size_t c = 0; c < n_curves; c++) {
         text block = {0};
@@ -154,23 +127,23 @@ static int write_figure(fig_ctx *f, const char *name, const char *title, int met
                 continue;
             summary_stat s = stat_of(x, metric);
             if (!x->n_ok || !isfinite(s.mean)) {
-                tprintf(&block, "# r=%g: %s (%zu rows)\n", f->ratios[r], x->status, x->count);
+                text_printf(&block, "# r=%g: %s (%zu rows)\n", f->ratios[r], x->status, x->count);
                 continue;
             }
-            tprintf(&block, "%.10g %.10g %.10g %.10g %zu\n", x->target_ratio, x->ratio.mean, s.mean,
+            text_printf(&block, "%.10g %.10g %.10g %.10g %zu\n", x->target_ratio, x->ratio.mean, s.mean,
                     isfinite(s.half) ? s.half : 0.0, x->n_ok);
             pts++;
         }
         if (!pts) {
             /* Say why a method has no curve (e.g. a rotation larger than every budget). */
             if (block.s)
-                tprintf(&dat, "# no curve: %s: no measured point\n%s", curves[c].title, block.s);
+                text_printf(&dat, "# no curve: %s: no measured point\n%s", curves[c].title, block.s);
             free(block.s);
             continue;
         }
-        tprintf(&dat, "%s# curve: %s\n%s", drawn ? "\n\n" : "", curves[c].title, block.s);
+        text_printf(&dat, "%s# curve: %s\n%s", drawn ? "\n\n" : "", curves[c].title, block.s);
         free(block.s);
-        tprintf(&plots, "%s'%s.dat' index %zu using 2:3:4 with yerrorlines lw 2 title '%s'",
+        text_printf(&plots, "%s'%s.dat' index %zu using 2:3:4 with yerrorlines lw 2 title '%s'",
                 drawn ? ", \\\n     " : "", name, drawn, curves[c].title);
         drawn++;
     }
@@ -182,7 +155,7 @@ static int write_figure(fig_ctx *f, const char *name, const char *title, int met
     char extra[256] = "";
     if (metric == 2 && f->gaussian) {
         /* Shannon's distortion-rate function of a Gaussian source: no quantizer can beat it. */
-        tprintf(&plots, ", \\\n     %.10g**2 * 2**(-2.0*%u/x) with lines dt 2 lc rgb 'black' "
+        text_printf(&plots, ", \\\n     %.10g**2 * 2**(-2.0*%u/x) with lines dt 2 lc rgb 'black' "
                         "title 'rate-distortion bound sigma^2 2^(-2R)'",
                 f->sigma, f->source_bits);
         snprintf(extra, sizeof extra, "set samples 200");
@@ -196,7 +169,7 @@ static int write_figure(fig_ctx *f, const char *name, const char *title, int met
     snprintf(path, sizeof path, "%s/%s.gp", f->dir, name);
     if (!s)
         s = text_save(path, &gp, err);
-    tprintf(f->all, "cd '%s'\nload '%s.gp'\ncd '..'\n", f->dataset, name);
+    text_printf(f->all, "cd '%s'\nload '%s.gp'\ncd '..'\n", f->dataset, name);
     free(dat.s);
     free(plots.s);
     free(gp.s);
@@ -209,7 +182,7 @@ static int bits_figure(fig_ctx *f, const char *name, const char *accounting, con
                        size_t n_curves, qb_error *err) {
     text dat = {0}, plots = {0}, gp = {0};
     size_t drawn = 0;
-    tprintf(&dat, "# %s: MSE against stored bits per element, %s accounting; one block per curve\n"
+    text_printf(&dat, "# %s: MSE against stored bits per element, %s accounting; one block per curve\n"
                   "# columns: bits_per_element mse_mean mse_ci95 seeds m target_ratio\n",
             name, accounting);
     for (size_t c = 0; c < n_curves; c++) {
@@ -229,15 +202,15 @@ static int bits_figure(fig_ctx *f, const char *name, const char *accounting, con
             }
             if (!best)
                 continue;
-            tprintf(&block, "%.10g %.10g %.10g %zu %llu %g\n",
+            text_printf(&block, "%.10g %.10g %.10g %zu %llu %g\n",
                     (double)f->source_bits / best->ratio.mean, best->mse.mean,
                     isfinite(best->mse.half) ? best->mse.half : 0.0, best->n_ok,
                     (unsigned long long)best->subspaces, best->target_ratio);
             pts++;
         }
         if (pts) {
-            tprintf(&dat, "%s# curve: %s\n%s", drawn ? "\n\n" : "", curves[c].title, block.s);
-            tprintf(&plots, "%s'%s.dat' index %zu using 1:2:3 with yerrorlines lw 2 title '%s'",
+            text_printf(&dat, "%s# curve: %s\n%s", drawn ? "\n\n" : "", curves[c].title, block.s);
+            text_printf(&plots, "%s'%s.dat' index %zu using 1:2:3 with yerrorlines lw 2 title '%s'",
                     drawn ? ", \\\n     " : "", name, drawn, curves[c].title);
             drawn++;
         }
@@ -249,7 +222,7 @@ static int bits_figure(fig_ctx *f, const char *name, const char *accounting, con
         return QB_OK;
     }
     if (f->gaussian)
-        tprintf(&plots, ", \\\n     %.10g**2 * 2**(-2.0*x) with lines dt 2 lc rgb 'black' "
+        text_printf(&plots, ", \\\n     %.10g**2 * 2**(-2.0*x) with lines dt 2 lc rgb 'black' "
                         "title 'rate-distortion bound sigma^2 2^(-2R)'",
                 f->sigma);
     char title[256];
@@ -265,7 +238,7 @@ static int bits_figure(fig_ctx *f, const char *name, const char *accounting, con
     snprintf(path, sizeof path, "%s/%s.gp", f->dir, name);
     if (!s)
         s = text_save(path, &gp, err);
-    tprintf(f->all, "cd '%s'\nload '%s.gp'\ncd '..'\n", f->dataset, name);
+    text_printf(f->all, "cd '%s'\nload '%s.gp'\ncd '..'\n", f->dataset, name);
     free(dat.s);
     free(plots.s);
     free(gp.s);
@@ -435,7 +408,7 @@ int plot_all(const char *dir, int draw, qb_error *err) {
     char figdir[4096];
     snprintf(figdir, sizeof figdir, "%s/figures", dir);
     text all = {0};
-    tprintf(&all, "# all.gp - draws every figure (written by qetbench plot)\n");
+    text_printf(&all, "# all.gp - draws every figure (written by qetbench plot)\n");
     for (size_t i = 0; !s && i < t.n; i++) {
         const result_row *r = &t.rows[i];
         if (i && !strcmp(r->dataset, t.rows[i - 1].dataset))
