@@ -243,25 +243,42 @@ static void from_inplace(const float *restrict src, float *restrict dst, size_t 
             dst[b * per + j] = src[j * groups + b];
 }
 
+#define LITTLE_ENDIAN_WORDS (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__)
+
 /* Flags (0/1 bytes) to map bits; whole bytes at a time when the run starts on a byte, which it
  * does whenever d/2 is a multiple of 8. The map bits are zero on entry. */
 static void pack_flags(const uint8_t *flags, size_t count, uint8_t *imap, size_t bit0) {
     size_t p = 0;
     if ((bit0 & 7) == 0)
-        for (uint8_t *out = imap + (bit0 >> 3); p + 8 <= count; p += 8, out++)
-            *out = (uint8_t)(flags[p] | flags[p + 1] << 1 | flags[p + 2] << 2 | flags[p + 3] << 3 |
-                             flags[p + 4] << 4 | flags[p + 5] << 5 | flags[p + 6] << 6 |
-                             flags[p + 7] << 7);
+        for (uint8_t *out = imap + (bit0 >> 3); p + 8 <= count; p += 8, out++) {
+            /* eight 0/1 bytes (little-endian word) -> one byte: the multiply moves byte i's bit
+             * to bit 56 + i without carries */
+            uint64_t w;
+            memcpy(&w, flags + p, 8);
+            if (LITTLE_ENDIAN_WORDS)
+                *out = (uint8_t)((w * 0x0102040810204080ULL) >> 56);
+            else
+                *out = (uint8_t)(flags[p] | flags[p + 1] << 1 | flags[p + 2] << 2 |
+                                 flags[p + 3] << 3 | flags[p + 4] << 4 | flags[p + 5] << 5 |
+                                 flags[p + 6] << 6 | flags[p + 7] << 7);
+        }
     for (; p < count; p++)
         imap[(bit0 + p) >> 3] |= (uint8_t)(flags[p] << ((bit0 + p) & 7));
 }
+
+/* byte_flags[v]: the eight 0/1 bytes of the bits of v, LSB first (one load per map byte). */
+#define BF8(v) {(v) & 1, (v) >> 1 & 1, (v) >> 2 & 1, (v) >> 3 & 1, (v) >> 4 & 1, (v) >> 5 & 1, \
+                (v) >> 6 & 1, (v) >> 7 & 1}
+#define BF4(v) BF8(v), BF8((v) + 1), BF8((v) + 2), BF8((v) + 3)
+#define BF16(v) BF4(v), BF4((v) + 4), BF4((v) + 8), BF4((v) + 12)
+#define BF64(v) BF16(v), BF16((v) + 16), BF16((v) + 32), BF16((v) + 48)
+static const uint8_t byte_flags[256][8] = {BF64(0), BF64(64), BF64(128), BF64(192)};
 
 static void unpack_flags(const uint8_t *imap, size_t bit0, size_t count, uint8_t *flags) {
     size_t p = 0;
     if ((bit0 & 7) == 0)
         for (const uint8_t *in = imap + (bit0 >> 3); p + 8 <= count; p += 8, in++)
-            for (unsigned b = 0; b < 8; b++)
-                flags[p + b] = (uint8_t)((*in >> b) & 1);
+            memcpy(flags + p, byte_flags[*in], 8);
     for (; p < count; p++)
         flags[p] = (uint8_t)((imap[(bit0 + p) >> 3] >> ((bit0 + p) & 7)) & 1);
 }
