@@ -107,6 +107,21 @@ typedef struct {
     unsigned source_bits;
 } fig_ctx;
 
+/* Writes a figure's data and gnuplot script beside each other, adds it to the dataset's
+ * all.gp, and frees both texts. */
+static int save_figure(fig_ctx *f, const char *name, text *dat, text *gp, qb_error *err) {
+    char path[8400];
+    snprintf(path, sizeof path, "%s/%s.dat", f->dir, name);
+    int s = text_save(path, dat, err);
+    snprintf(path, sizeof path, "%s/%s.gp", f->dir, name);
+    if (!s)
+        s = text_save(path, gp, err);
+    text_printf(f->all, "cd '%s'\nload '%s.gp'\ncd '..'\n", f->dataset, name);
+    text_free(dat);
+    text_free(gp);
+    return s;
+}
+
 static int write_figure(fig_ctx *f, const char *name, const char *title, int metric,
                         const char *accounting, const curve *curves, size_t n_curves,
                         qb_error *err) {
@@ -163,17 +178,8 @@ static int write_figure(fig_ctx *f, const char *name, const char *title, int met
     const char *keys[] = {"PNG_TERMINAL", "NAME", "TITLE", "YLABEL", "EXTRA", "CURVES"};
     const char *vals[] = {plot_png_terminal(), name, title, metric_titles[metric], extra, plots.s};
     fill(&gp, plot_template_figure, keys, vals, 6);
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s.dat", f->dir, name);
-    int s = text_save(path, &dat, err);
-    snprintf(path, sizeof path, "%s/%s.gp", f->dir, name);
-    if (!s)
-        s = text_save(path, &gp, err);
-    text_printf(f->all, "cd '%s'\nload '%s.gp'\ncd '..'\n", f->dataset, name);
-    free(dat.s);
-    free(plots.s);
-    free(gp.s);
-    return s;
+    text_free(&plots);
+    return save_figure(f, name, &dat, &gp, err);
 }
 
 /* MSE against stored bits per element: one curve per (label, l), at each ratio the m with the
@@ -232,17 +238,8 @@ static int bits_figure(fig_ctx *f, const char *name, const char *accounting, con
     const char *vals[] = {plot_png_terminal(), name, title, f->gaussian ? "set samples 200" : "",
                           plots.s};
     fill(&gp, plot_template_bits, keys, vals, 5);
-    char path[8400];
-    snprintf(path, sizeof path, "%s/%s.dat", f->dir, name);
-    int s = text_save(path, &dat, err);
-    snprintf(path, sizeof path, "%s/%s.gp", f->dir, name);
-    if (!s)
-        s = text_save(path, &gp, err);
-    text_printf(f->all, "cd '%s'\nload '%s.gp'\ncd '..'\n", f->dataset, name);
-    free(dat.s);
-    free(plots.s);
-    free(gp.s);
-    return s;
+    text_free(&plots);
+    return save_figure(f, name, &dat, &gp, err);
 }
 
 static int contains_u64(const uint64_t *a, size_t n, uint64_t v) {
