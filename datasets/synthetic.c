@@ -7,6 +7,20 @@
 
 #include "rng.h"
 
+/* The matrix and the data stream of a generator; on failure neither is left allocated. */
+static int start_matrix(matrix *out, size_t n, size_t d, uint64_t seed, gsl_rng **r,
+                        qb_error *err) {
+    int s = matrix_alloc(out, n, d, err);
+    if (s)
+        return s;
+    *r = rng_stream(seed, 0, RNG_STREAM_DATA);
+    if (!*r) {
+        matrix_free(out);
+        return qb_oom(err);
+    }
+    return QB_OK;
+}
+
 synthetic_spec synthetic_paper(void) {
     return (synthetic_spec){.mean = 0.5, .sd = 0.16, .lo = 0.0, .hi = 1.0,
                             .outlier_rate = 1e-4, .outlier_abs = 100.0};
@@ -16,14 +30,10 @@ int synthetic_generate(matrix *out, size_t n, size_t d, const synthetic_spec *sp
                        qb_error *err) {
     if (!(spec->sd > 0) || !(spec->hi > spec->lo))
         return qb_fail(err, "synthetic spec needs sd > 0 and hi > lo");
-    int s = matrix_alloc(out, n, d, err);
+    gsl_rng *r;
+    int s = start_matrix(out, n, d, seed, &r, err);
     if (s)
         return s;
-    gsl_rng *r = rng_stream(seed, 0, RNG_STREAM_DATA);
-    if (!r) {
-        matrix_free(out);
-        return qb_oom(err);
-    }
     /* One sequential stream: the matrix depends on the seed only. Rejection sampling is cheap
      * here (the paper's interval holds 99.8% of the mass). */
     for (size_t i = 0; i < n * d; i++) {
@@ -41,14 +51,10 @@ int synthetic_generate(matrix *out, size_t n, size_t d, const synthetic_spec *sp
 
 int synthetic_gaussian(matrix *out, size_t n, size_t d, double mu, double sigma, uint64_t seed,
                        qb_error *err) {
-    int s = matrix_alloc(out, n, d, err);
+    gsl_rng *r;
+    int s = start_matrix(out, n, d, seed, &r, err);
     if (s)
         return s;
-    gsl_rng *r = rng_stream(seed, 0, RNG_STREAM_DATA);
-    if (!r) {
-        matrix_free(out);
-        return qb_oom(err);
-    }
     for (size_t i = 0; i < n * d; i++)
         out->data[i] = (float)(mu + gsl_ran_gaussian_ziggurat(r, sigma));
     gsl_rng_free(r);
@@ -88,14 +94,10 @@ int synthetic_lowrank(matrix *out, size_t n, size_t d, size_t rank, double noise
 int synthetic_ar1(matrix *out, size_t n, size_t d, double rho, uint64_t seed, qb_error *err) {
     if (!(rho > -1 && rho < 1))
         return qb_fail(err, "--rho must be in (-1, 1) (got %g)", rho);
-    int s = matrix_alloc(out, n, d, err);
+    gsl_rng *r;
+    int s = start_matrix(out, n, d, seed, &r, err);
     if (s)
         return s;
-    gsl_rng *r = rng_stream(seed, 0, RNG_STREAM_DATA);
-    if (!r) {
-        matrix_free(out);
-        return qb_oom(err);
-    }
     double innov = sqrt(1 - rho * rho);
     for (size_t i = 0; i < n; i++) {
         double v = gsl_ran_gaussian_ziggurat(r, 1.0);
