@@ -11,7 +11,6 @@
 #include "pq.h"
 #include "quantizer.h"
 #include "rng.h"
-#include "synthetic.h"
 
 void opq_identity(float *r, size_t d) {
     memset(r, 0, d * d * sizeof *r);
@@ -21,9 +20,14 @@ void opq_identity(float *r, size_t d) {
 
 int opq_random_rotation(float *r, size_t d, uint64_t seed_stream, qb_error *err) {
     matrix g;
-    int s = synthetic_gaussian(&g, d, d, 0, 1, seed_stream, err);
+    int s = matrix_alloc(&g, d, d, err);
     if (s)
         return s;
+    /* the stream the rotation drew from when it came through the data generator */
+    if (rng_gaussian_fill(g.data, d * d, 0, 1, seed_stream, 0, RNG_STREAM_DATA)) {
+        matrix_free(&g);
+        return qb_oom(err);
+    }
     float *tau = malloc(d * sizeof *tau);
     if (!tau) {
         matrix_free(&g);

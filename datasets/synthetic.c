@@ -51,14 +51,12 @@ int synthetic_generate(matrix *out, size_t n, size_t d, const synthetic_spec *sp
 
 int synthetic_gaussian(matrix *out, size_t n, size_t d, double mu, double sigma, uint64_t seed,
                        qb_error *err) {
-    gsl_rng *r;
-    int s = start_matrix(out, n, d, seed, &r, err);
-    if (s)
-        return s;
-    for (size_t i = 0; i < n * d; i++)
-        out->data[i] = (float)(mu + gsl_ran_gaussian_ziggurat(r, sigma));
-    gsl_rng_free(r);
-    return QB_OK;
+    int s = matrix_alloc(out, n, d, err);
+    if (!s && rng_gaussian_fill(out->data, n * d, mu, sigma, seed, 0, RNG_STREAM_DATA)) {
+        matrix_free(out);
+        s = qb_oom(err);
+    }
+    return s;
 }
 
 int synthetic_lowrank(matrix *out, size_t n, size_t d, size_t rank, double noise, uint64_t seed,

@@ -15,6 +15,7 @@
 #include "qet.h"
 #include "synthetic.h"
 #include "theorem.h"
+#include "theorem_quant.h"
 
 /* Closed forms against quadrature, to 1e-6 as the issue asks (relative to sigma^2 for scale). */
 static void test_closed_form(void) {
@@ -225,7 +226,7 @@ static void test_mc_deterministic(void) {
     CHECK(theorem_mc_run(&d, 5, 1000, 3, &a, &err) == QB_EINPUT);
 }
 
-/* The two code paths agree: QET's own reorder (src/qet.c) applied to Gaussian rows gives blocks
+/* The two code paths agree: QET's own reorder (src/methods/qet_reorder.c) applied to Gaussian rows gives blocks
  * whose moments match the composed-CDF quadrature. Within a block of a row the values come from
  * disjoint pairs, so all n * d / 2^l of them are iid draws of the block's law. */
 static void test_qet_reorder_matches_quadrature(void) {

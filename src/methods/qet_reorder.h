@@ -1,6 +1,6 @@
-/* qet.h - Quantum Entanglement Trees (paper §3, DESIGN §2): the per-row reordering with indicator
- * maps, its inverse, and the `qet` quantizer (reorder -> PQ on contiguous subspaces, optional
- * residual stages and codebook quantization).
+/* qet_reorder.h - Quantum Entanglement Trees (paper §3, DESIGN §2): the per-row reordering with
+ * indicator maps and its inverse, the numerics under the `qet` quantizer (qet.h).
+ *
  *
  * Reorder, level 1: pairs (0,1), (2,3), ... of a row; the smaller value goes to the left half S,
  * the larger to the right half L; the bit is 1 when the pair was swapped (left > right; ties are
@@ -19,8 +19,8 @@
  *     j * 2^l + b holds block b's j-th value: the 2^l values a source group turns into sit side
  *     by side (with adjacent pairing, in the group's own columns) and a subspace holds whole
  *     groups. */
-#ifndef QB_QET_H
-#define QB_QET_H
+#ifndef QB_QET_REORDER_H
+#define QB_QET_REORDER_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -69,25 +69,5 @@ void qet_reorder_reference_with(const float *x, size_t n, size_t d, const qet_or
                                 uint8_t *imap);
 void qet_inverse_with(const float *xr, size_t n, size_t d, const qet_order *o, const uint8_t *imap,
                       float *out);
-
-struct quant_params;
-
-/* The order a vector stage at `levels` uses under p's layout and pairing (strided window 0 means
- * the whole row). */
-qet_order qet_order_of(const struct quant_params *p, unsigned levels, size_t d);
-
-/* The stage chain of a `qet` cell: stage 0 is QET at p->iterations; p->residual adds stages
- *   "pq:SHARE", "qet:L:SHARE" or "rtn:SHARE", comma-separated (e.g. "pq:0.3"),
- * each taking SHARE of the budget left after all indicator maps; stage 0 takes the rest.
- * Fills p->stages and p->n_stages (shares only; budget_solve fills k_s and bits). */
-int qet_parse_stages(struct quant_params *p, qb_error *err);
-
-/* One stage's own reconstruction of a fitted+encoded `qet` quantizer state (out: n x d); the
- * method's decode is the sum of these. */
-int qet_decode_stage(const void *state, size_t stage, matrix *out, qb_error *err);
-
-/* Named presets: "basic" (one stage, float codebooks: the paper's QET) and "authors" (the released
- * code's advanced configuration: l = 3 then a PQ stage, 70% / 30%, 10-bit codebooks). */
-int qet_apply_preset(struct quant_params *p, const char *name, qb_error *err);
 
 #endif

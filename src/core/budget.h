@@ -9,8 +9,6 @@
 
 #include "error.h"
 
-struct quant_params;
-
 /* What a method stores to reconstruct the matrix, itemised, in bits. */
 typedef struct {
     uint64_t codes;          /* packed indices (all stages) */
@@ -66,12 +64,5 @@ uint64_t budget_indicator_bits(size_t n, size_t d, unsigned levels);
 typedef storage_bits (*budget_storage_fn)(uint64_t k, const void *ctx);
 uint64_t budget_largest_k(budget_storage_fn f, const void *ctx, uint64_t k_max, uint64_t budget,
                           accounting_mode mode);
-
-/* Fill the free parameter of `p` (k_s, or RTN bits) from p->ratio for an n x d matrix; a no-op when
- * it is set explicitly. QB_EINPUT with the smallest achievable size when nothing fits. */
-int budget_solve(struct quant_params *p, size_t n, size_t d, qb_error *err);
-/* Predicted storage of `p` on an n x d matrix (after solving). */
-int budget_storage(const struct quant_params *p, size_t n, size_t d, storage_bits *out,
-                   qb_error *err);
 
 #endif

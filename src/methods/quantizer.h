@@ -21,7 +21,7 @@
 #include "error.h"
 #include "kmeans.h"
 #include "matrix.h"
-#include "qet.h"
+#include "qet_reorder.h"
 
 typedef enum { RTN_PER_TENSOR = 0, RTN_PER_ROW = 1, RTN_PER_GROUP = 2 } rtn_granularity;
 typedef enum { RTN_CLIP_MINMAX = 0, RTN_CLIP_MSE = 1 } rtn_clip_mode;
@@ -75,6 +75,13 @@ typedef struct quant_params {
 } quant_params;
 
 quant_params quant_params_defaults(void);
+
+/* Fill the free parameter of `p` (k_s, or RTN bits) from p->ratio for an n x d matrix; a no-op when
+ * it is set explicitly. QB_EINPUT with the smallest achievable size when nothing fits. */
+int budget_solve(quant_params *p, size_t n, size_t d, qb_error *err);
+/* Predicted storage of `p` on an n x d matrix (after solving). */
+int budget_storage(const quant_params *p, size_t n, size_t d, storage_bits *out,
+                   qb_error *err);
 
 typedef struct {
     const char *name;

@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "theorem.h"
+#include "theorem_quant.h"
 
 static const char usage[] =
     "usage: qetbench theorem [--samples N] [--seed S] [--json] [--out DIR] [--threads T]\n"

@@ -13,6 +13,7 @@
 #endif
 
 #include "cell.h"
+#include "qet.h"
 #include "h5io.h"
 #include "metrics.h"
 #include "results.h"

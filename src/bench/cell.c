@@ -1,6 +1,8 @@
 /* cell.c - runs one quantizer on one matrix and measures it. */
 #include "cell.h"
 
+#include "qet.h"
+
 #include <string.h>
 
 int cell_run(const quant_params *p_in, const matrix *x, cell_result *r, matrix *recon,

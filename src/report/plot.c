@@ -21,20 +21,6 @@ static const uint64_t paper_m[4] = {8, 16, 32, 128};
 
 static int uses_accounting(const char *method) { return !strcmp(method, "qet"); }
 
-const summary_group *plot_find(const summary_group *g, size_t n, const char *dataset,
-                               const char *label, const char *accounting, uint64_t m, unsigned l,
-                               double ratio) {
-    for (size_t i = 0; i < n; i++) {
-        const summary_group *x = &g[i];
-        if (strcmp(x->dataset, dataset) || strcmp(x->label, label) || x->target_ratio != ratio ||
-            x->iterations != l || (x->subspaces && x->subspaces != m))
-            continue;
-        if (strcmp(x->accounting, accounting) && uses_accounting(x->method))
-            continue;
-        return x;
-    }
-    return NULL;
-}
 
 const char *plot_png_terminal(void) {
     static const char *term;
@@ -135,7 +121,7 @@ static int write_figure(fig_ctx *f, const char *name, const char *title, int met
         text block = {0};
         size_t pts = 0;
         for (size_t r = 0; r < f->n_ratios; r++) {
-            const summary_group *x = plot_find(f->g, f->ng, f->dataset, curves[c].label,
+            const summary_group *x = summary_find(f->g, f->ng, f->dataset, curves[c].label,
                                                accounting, curves[c].m, curves[c].l,
                                                f->ratios[r]);
             if (!x)

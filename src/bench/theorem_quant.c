@@ -9,6 +9,7 @@
 #include "rng.h"
 #include "synthetic.h"
 #include "theorem.h"
+#include "theorem_quant.h"
 
 theorem_quant_config theorem_quant_defaults(void) {
     return (theorem_quant_config){.n = 4096,

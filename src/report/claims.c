@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "plot.h"
 
 #define MAX_SEEDS 100000
 
@@ -236,7 +235,7 @@ static void claims_for(scope *sc, const char *acc, text *md) {
         while (k < sc->nr && sc->ratios[k] != x->target_ratio)
             k++;
         if (k + 1 < sc->nr) {
-            const summary_group *y = plot_find(g, ng, x->dataset, x->label, acc, x->subspaces,
+            const summary_group *y = summary_find(g, ng, x->dataset, x->label, acc, x->subspaces,
                                                x->iterations, sc->ratios[k + 1]);
             snprintf(what, sizeof what, "%s m=%llu l=%u r=%g->%g", x->label,
                      (unsigned long long)x->subspaces, x->iterations, x->target_ratio,
@@ -291,10 +290,10 @@ static void claims_for(scope *sc, const char *acc, text *md) {
             double qlo = INFINITY, qhi = -INFINITY, plo = INFINITY, phi = -INFINITY;
             size_t used = 0;
             for (size_t im = 0; im < sc->nm; im++) {
-                const summary_group *qm = plot_find(g, ng, q->dataset, q->label, acc, sc->ms[im],
+                const summary_group *qm = summary_find(g, ng, q->dataset, q->label, acc, sc->ms[im],
                                                     q->iterations, q->target_ratio);
                 const summary_group *pm =
-                    plot_find(g, ng, q->dataset, "pq", acc, sc->ms[im], 0, q->target_ratio);
+                    summary_find(g, ng, q->dataset, "pq", acc, sc->ms[im], 0, q->target_ratio);
                 double a = qm ? mse_at(t, qm, s) : NAN, b = pm ? mse_at(t, pm, s) : NAN;
                 if (!isfinite(a) || !isfinite(b))
                     continue;

@@ -10,12 +10,6 @@
  * from DIR/results.csv. draw = 0 writes the data and scripts without running gnuplot. */
 int plot_all(const char *dir, int draw, qb_error *err);
 
-/* The summary group of (dataset, label, m, l, ratio) under an accounting mode. Methods without
- * indicator maps are stored once under "full" and match either mode; rtn (m = 0) matches any m. */
-const summary_group *plot_find(const summary_group *g, size_t n, const char *dataset,
-                               const char *label, const char *accounting, uint64_t m, unsigned l,
-                               double ratio);
-
 /* The gnuplot PNG terminal available: pngcairo when built in, else png. */
 const char *plot_png_terminal(void);
 

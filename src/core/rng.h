@@ -19,6 +19,11 @@ gsl_rng *rng_stream(uint64_t seed, uint64_t cell, uint64_t stream);
 int rng_choose_indices(gsl_rng *r, size_t *out, size_t k, size_t n);
 void rng_shuffle_indices(gsl_rng *r, size_t *idx, size_t k);
 
+/* count draws of N(mu, sigma^2) from the stream (seed, cell, stream), as floats; 0 ok, -1 out of
+ * memory. The data generators and random rotations share it. */
+int rng_gaussian_fill(float *out, size_t count, double mu, double sigma, uint64_t seed,
+                      uint64_t cell, uint64_t stream);
+
 /* Named stream ids so modules never collide on the same stream of a cell. */
 enum {
     RNG_STREAM_DATA = 1,   /* synthetic matrices */

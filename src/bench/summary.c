@@ -134,3 +134,21 @@ int summary_write(const char *dir, const result_table *t, qb_error *err) {
     free(g);
     return s;
 }
+
+/* Only QET stores indicator maps, the one item the accountings charge differently. */
+static int summary_uses_accounting(const char *method) { return !strcmp(method, "qet"); }
+
+const summary_group *summary_find(const summary_group *g, size_t n, const char *dataset,
+                               const char *label, const char *accounting, uint64_t m, unsigned l,
+                               double ratio) {
+    for (size_t i = 0; i < n; i++) {
+        const summary_group *x = &g[i];
+        if (strcmp(x->dataset, dataset) || strcmp(x->label, label) || x->target_ratio != ratio ||
+            x->iterations != l || (x->subspaces && x->subspaces != m))
+            continue;
+        if (strcmp(x->accounting, accounting) && summary_uses_accounting(x->method))
+            continue;
+        return x;
+    }
+    return NULL;
+}

@@ -48,3 +48,14 @@ int rng_choose_indices(gsl_rng *r, size_t *out, size_t k, size_t n) {
 void rng_shuffle_indices(gsl_rng *r, size_t *idx, size_t k) {
     gsl_ran_shuffle(r, idx, k, sizeof(size_t));
 }
+
+int rng_gaussian_fill(float *out, size_t count, double mu, double sigma, uint64_t seed,
+                      uint64_t cell, uint64_t stream) {
+    gsl_rng *r = rng_stream(seed, cell, stream);
+    if (!r)
+        return -1;
+    for (size_t i = 0; i < count; i++)
+        out[i] = (float)(mu + gsl_ran_gaussian_ziggurat(r, sigma));
+    gsl_rng_free(r);
+    return 0;
+}

@@ -35,4 +35,10 @@ int summary_build(const result_table *t, summary_group **groups, size_t *n, qb_e
 /* DIR/summary.csv, atomically. */
 int summary_write(const char *dir, const result_table *t, qb_error *err);
 
+/* The summary group of (dataset, label, m, l, ratio) under an accounting mode. Methods without
+ * indicator maps are stored once under "full" and match either mode; rtn (m = 0) matches any m. */
+const summary_group *summary_find(const summary_group *g, size_t n, const char *dataset,
+                                  const char *label, const char *accounting, uint64_t m, unsigned l,
+                                  double ratio);
+
 #endif
