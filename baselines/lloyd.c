@@ -190,5 +190,14 @@ static void lloyd_destroy(void *state) {
     free(s);
 }
 
-const quantizer_ops lloyd_ops = {"lloyd", lloyd_create, lloyd_fit_method, lloyd_encode,
-                                 lloyd_decode, lloyd_storage, lloyd_destroy};
+const quantizer_ops lloyd_ops = {
+    .name = "lloyd",
+    .family = METHOD_FAMILY_STRONG,
+    .dims = 0,
+    .create = lloyd_create,
+    .fit = lloyd_fit_method,
+    .encode = lloyd_encode,
+    .decode = lloyd_decode,
+    .storage = lloyd_storage,
+    .destroy = lloyd_destroy,
+};

@@ -299,5 +299,14 @@ static void lopq_storage(const void *state, storage_bits *out) {
                   + (uint64_t)s->cells * s->d * FLOAT_BITS;                               /* mu */
 }
 
-const quantizer_ops lopq_ops = {"lopq",      lopq_create,  lopq_fit,    lopq_encode,
-                                lopq_decode, lopq_storage, lopq_destroy};
+const quantizer_ops lopq_ops = {
+    .name = "lopq",
+    .family = METHOD_FAMILY_PQ,
+    .dims = METHOD_USES_SUBSPACES,
+    .create = lopq_create,
+    .fit = lopq_fit,
+    .encode = lopq_encode,
+    .decode = lopq_decode,
+    .storage = lopq_storage,
+    .destroy = lopq_destroy,
+};

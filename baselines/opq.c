@@ -326,5 +326,14 @@ static void opq_storage(const void *state, storage_bits *out) {
     out->rotation = (uint64_t)s->d * s->d * FLOAT_BITS;
 }
 
-const quantizer_ops opq_ops = {"opq",      opq_create,  opq_fit,    opq_encode,
-                               opq_decode, opq_storage, opq_destroy};
+const quantizer_ops opq_ops = {
+    .name = "opq",
+    .family = METHOD_FAMILY_PQ,
+    .dims = METHOD_USES_SUBSPACES,
+    .create = opq_create,
+    .fit = opq_fit,
+    .encode = opq_encode,
+    .decode = opq_decode,
+    .storage = opq_storage,
+    .destroy = opq_destroy,
+};

@@ -138,4 +138,14 @@ static void pq_destroy(void *state) {
     free(s);
 }
 
-const quantizer_ops pq_ops = {"pq", pq_create, pq_fit, pq_encode, pq_decode, pq_storage, pq_destroy};
+const quantizer_ops pq_ops = {
+    .name = "pq",
+    .family = METHOD_FAMILY_PQ,
+    .dims = METHOD_USES_SUBSPACES,
+    .create = pq_create,
+    .fit = pq_fit,
+    .encode = pq_encode,
+    .decode = pq_decode,
+    .storage = pq_storage,
+    .destroy = pq_destroy,
+};

@@ -277,4 +277,14 @@ static void rtn_destroy(void *state) {
     free(s);
 }
 
-const quantizer_ops rtn_ops = {"rtn", rtn_create, rtn_fit, rtn_encode, rtn_decode, rtn_storage, rtn_destroy};
+const quantizer_ops rtn_ops = {
+    .name = "rtn",
+    .family = METHOD_FAMILY_PAPER_SCALAR,
+    .dims = 0,
+    .create = rtn_create,
+    .fit = rtn_fit,
+    .encode = rtn_encode,
+    .decode = rtn_decode,
+    .storage = rtn_storage,
+    .destroy = rtn_destroy,
+};

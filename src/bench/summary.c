@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "quantizer.h"
+
 double summary_t95(size_t dof) { return dof ? gsl_cdf_tdist_Pinv(0.975, (double)dof) : NAN; }
 
 summary_stat summary_of(const double *x, size_t n) {
@@ -135,9 +137,6 @@ int summary_write(const char *dir, const result_table *t, qb_error *err) {
     return s;
 }
 
-/* Only QET stores indicator maps, the one item the accountings charge differently. */
-static int summary_uses_accounting(const char *method) { return !strcmp(method, "qet"); }
-
 const summary_group *summary_find(const summary_group *g, size_t n, const char *dataset,
                                const char *label, const char *accounting, uint64_t m, unsigned l,
                                double ratio) {
@@ -146,7 +145,7 @@ const summary_group *summary_find(const summary_group *g, size_t n, const char *
         if (strcmp(x->dataset, dataset) || strcmp(x->label, label) || x->target_ratio != ratio ||
             x->iterations != l || (x->subspaces && x->subspaces != m))
             continue;
-        if (strcmp(x->accounting, accounting) && summary_uses_accounting(x->method))
+        if (strcmp(x->accounting, accounting) && method_uses(x->method, METHOD_STORES_IMAPS))
             continue;
         return x;
     }

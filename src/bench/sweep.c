@@ -35,13 +35,17 @@ void sweep_config_defaults(sweep_config *c) {
 }
 
 int sweep_uses_subspaces(const quant_params *p) {
-    return strcmp(p->method, "rtn") && strcmp(p->method, "lloyd");
+    return method_uses(p->method, METHOD_USES_SUBSPACES);
 }
 
-int sweep_uses_iterations(const quant_params *p) { return !strcmp(p->method, "qet"); }
+int sweep_uses_iterations(const quant_params *p) {
+    return method_uses(p->method, METHOD_USES_ITERATIONS);
+}
 
-/* Only QET stores indicator maps, the one item the accountings treat differently. */
-int sweep_uses_accounting(const quant_params *p) { return !strcmp(p->method, "qet"); }
+/* Indicator maps are the one item the accountings charge differently. */
+int sweep_uses_accounting(const quant_params *p) {
+    return method_uses(p->method, METHOD_STORES_IMAPS);
+}
 
 /* Everything about the data that changes a matrix, as one string. */
 static void describe_data(const dataset_spec *ds, char *buf, size_t len) {

@@ -317,7 +317,27 @@ static void qet_storage(const void *state, storage_bits *out) {
     }
 }
 
-const quantizer_ops qet_ops = {"qet", qet_create, qet_fit, qet_encode, qet_decode, qet_storage, qet_destroy};
+const quantizer_ops qet_ops = {
+    .name = "qet",
+    .family = METHOD_FAMILY_QET,
+    .dims = METHOD_USES_SUBSPACES | METHOD_USES_ITERATIONS | METHOD_STORES_IMAPS,
+    .create = qet_create,
+    .fit = qet_fit,
+    .encode = qet_encode,
+    .decode = qet_decode,
+    .storage = qet_storage,
+    .destroy = qet_destroy,
+};
 
 /* Residual PQ: the same chain with every stage at l = 0 (budget_solve enforces it). */
-const quantizer_ops rpq_ops = {"rpq", qet_create, qet_fit, qet_encode, qet_decode, qet_storage, qet_destroy};
+const quantizer_ops rpq_ops = {
+    .name = "rpq",
+    .family = METHOD_FAMILY_STRONG,
+    .dims = METHOD_USES_SUBSPACES,
+    .create = qet_create,
+    .fit = qet_fit,
+    .encode = qet_encode,
+    .decode = qet_decode,
+    .storage = qet_storage,
+    .destroy = qet_destroy,
+};

@@ -39,3 +39,25 @@ const char *quantizer_names(void) {
         }
     return names;
 }
+
+int method_is_baseline(const char *method, baseline_set set) {
+    const quantizer_ops *q = quantizer_find(method);
+    if (!q || q->family == METHOD_FAMILY_QET)
+        return 0;
+    switch (set) {
+    case BASELINES_PQ_FAMILY: return q->family == METHOD_FAMILY_PQ;
+    case BASELINES_PAPER:
+        return q->family == METHOD_FAMILY_PQ || q->family == METHOD_FAMILY_PAPER_SCALAR;
+    default: return 1;
+    }
+}
+
+int method_is_qet_like(const char *method) {
+    const quantizer_ops *q = quantizer_find(method);
+    return q && q->family == METHOD_FAMILY_QET;
+}
+
+int method_uses(const char *method, unsigned dim) {
+    const quantizer_ops *q = quantizer_find(method);
+    return q && (q->dims & dim) != 0;
+}

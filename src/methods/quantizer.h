@@ -83,8 +83,32 @@ int budget_solve(quant_params *p, size_t n, size_t d, qb_error *err);
 int budget_storage(const quant_params *p, size_t n, size_t d, storage_bits *out,
                    qb_error *err);
 
+/* Where a method stands in the comparisons (the headline and the claims). */
+typedef enum {
+    METHOD_FAMILY_QET = 0,          /* QET-like: the methods whose claims are tested */
+    METHOD_FAMILY_PQ = 1,           /* the PQ family (PQ, OPQ, LOPQ): the paper's vector baselines */
+    METHOD_FAMILY_PAPER_SCALAR = 2, /* the paper's scalar baseline (RTN) */
+    METHOD_FAMILY_STRONG = 3,       /* baselines stronger than the paper's (Lloyd-Max, residual PQ) */
+} method_family;
+
+/* The sets of baselines QET is compared with. */
+typedef enum {
+    BASELINES_PQ_FAMILY = 0, /* PQ, OPQ, LOPQ */
+    BASELINES_PAPER = 1,     /* the PQ family and RTN: the paper's own set */
+    BASELINES_ALL = 2,       /* every method that is not QET-like */
+} baseline_set;
+
+/* The grid dimensions a method's results depend on (dims): the others collapse to one cell. */
+enum {
+    METHOD_USES_SUBSPACES = 1,  /* m */
+    METHOD_USES_ITERATIONS = 2, /* l */
+    METHOD_STORES_IMAPS = 4,    /* indicator maps, so the accounting modes charge it differently */
+};
+
 typedef struct {
     const char *name;
+    method_family family;
+    unsigned dims; /* METHOD_USES_* flags */
     int (*create)(const quant_params *p, size_t n, size_t d, void **state, qb_error *err);
     int (*fit)(void *state, const matrix *x, qb_error *err);
     int (*encode)(void *state, const matrix *x, qb_error *err);
@@ -95,6 +119,11 @@ typedef struct {
 
 /* NULL for an unknown method. */
 const quantizer_ops *quantizer_find(const char *method);
+/* Whether `method` belongs to a baseline set / is QET-like / has a grid dimension (METHOD_USES_*
+ * flag); 0 for an unknown method. */
+int method_is_baseline(const char *method, baseline_set set);
+int method_is_qet_like(const char *method);
+int method_uses(const char *method, unsigned dim);
 /* Comma-separated names of the methods built in, for help and errors. */
 const char *quantizer_names(void);
 

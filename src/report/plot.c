@@ -13,13 +13,13 @@
 
 #include "claims.h"
 #include "plot_templates.h"
+#include "quantizer.h"
 #include "results.h"
 
 static const char *const metric_names[3] = {"mae", "mre", "mse"};
 static const char *const metric_titles[3] = {"MAE", "MRE", "MSE"};
 static const uint64_t paper_m[4] = {8, 16, 32, 128};
 
-static int uses_accounting(const char *method) { return !strcmp(method, "qet"); }
 
 
 const char *plot_png_terminal(void) {
@@ -186,7 +186,7 @@ static int bits_figure(fig_ctx *f, const char *name, const char *accounting, con
                 const summary_group *x = &f->g[i];
                 if (strcmp(x->dataset, f->dataset) || strcmp(x->label, curves[c].label) ||
                     x->iterations != curves[c].l || x->target_ratio != f->ratios[r] ||
-                    (strcmp(x->accounting, accounting) && uses_accounting(x->method)) ||
+                    (strcmp(x->accounting, accounting) && method_uses(x->method, METHOD_STORES_IMAPS)) ||
                     !x->n_ok || !isfinite(x->mse.mean) || !(x->ratio.mean > 0))
                     continue;
                 if (!best || x->mse.mean < best->mse.mean)
