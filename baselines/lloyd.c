@@ -176,10 +176,36 @@ static int lloyd_decode(const void *state, matrix *out, qb_error *err) {
     return QB_OK;
 }
 
+/* Counted from what the state holds: packed codes and every group's 2^b levels as floats. */
 static void lloyd_storage(const void *state, storage_bits *out) {
     const lloyd_state *s = state;
-    *out = budget_lloyd(s->n, s->d, s->bits, s->group == s->n * s->d ? 0 : s->group);
+    memset(out, 0, sizeof *out);
+    out->codes = (uint64_t)s->n * s->d * s->bits;
+    out->codebooks = (uint64_t)s->groups * (1ULL << s->bits) * FLOAT_BITS;
 }
+
+typedef struct {
+    size_t n, d, group;
+} lloyd_shape;
+
+static storage_bits lloyd_of_bits(uint64_t b, const void *ctx) {
+    const lloyd_shape *c = ctx;
+    return budget_lloyd(c->n, c->d, (unsigned)b, c->group);
+}
+
+static int lloyd_solve(quant_params *p, size_t n, size_t d, uint64_t budget, qb_error *err) {
+    lloyd_shape c = {n, d, rtn_group_of(p, d)};
+    if (p->rtn_granularity == RTN_PER_GROUP && (c.group == 0 || d % c.group != 0))
+        return qb_fail(err, "%s group size %zu does not divide the %zu columns", p->method,
+                       c.group, d);
+    return solve_largest_bits(p, LLOYD_MAX_BITS, budget, lloyd_of_bits, &c, err);
+}
+
+static void lloyd_predict(const quant_params *p, size_t n, size_t d, storage_bits *out) {
+    *out = budget_lloyd(n, d, p->rtn_bits, rtn_group_of(p, d));
+}
+
+static const char *const lloyd_options[] = {"bits", "rtn_granularity", "rtn_group", NULL};
 
 static void lloyd_destroy(void *state) {
     lloyd_state *s = state;
@@ -190,10 +216,14 @@ static void lloyd_destroy(void *state) {
     free(s);
 }
 
-const quantizer_ops lloyd_ops = {
+const quantizer_ops lloyd_method = {
     .name = "lloyd",
+    .help = "Lloyd-Max: 2^b levels fitted per tensor, row or group, started from the MSE-clipped grid",
     .family = METHOD_FAMILY_STRONG,
     .dims = 0,
+    .options = lloyd_options,
+    .solve = lloyd_solve,
+    .predict = lloyd_predict,
     .create = lloyd_create,
     .fit = lloyd_fit_method,
     .encode = lloyd_encode,

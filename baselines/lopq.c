@@ -49,9 +49,6 @@ static int lopq_create(const quant_params *p, size_t n, size_t d, void **state, 
                        (unsigned long long)p->ks, BITS_MAX_WIDTH);
     if (p->opq_iters < 0)
         return qb_fail(err, "--opq-iters must be at least 0");
-    if (p->opq_init_random)
-        return qb_fail(err, "LOPQ's rotations start from eigenvalue allocation; --opq-init is for "
-                            "opq only");
     lopq_state *s = calloc(1, sizeof *s);
     if (!s)
         return qb_oom(err);
@@ -289,6 +286,38 @@ static int lopq_decode(const void *state, matrix *out, qb_error *err) {
 }
 
 /* Counted from what the state holds. */
+typedef struct {
+    size_t n, d, m, cells;
+} lopq_shape;
+
+static storage_bits lopq_of_k(uint64_t k, const void *ctx) {
+    const lopq_shape *c = ctx;
+    return budget_lopq(c->n, c->d, c->m, k, c->cells);
+}
+
+/* V cells first (given, or the default share of the budget), then the largest k_s. */
+static int lopq_solve(quant_params *p, size_t n, size_t d, uint64_t budget, qb_error *err) {
+    int s = solve_vq_shape(p, d, err);
+    if (s)
+        return s;
+    if (!p->lopq_cells && p->ratio <= 0)
+        return qb_fail(err, "LOPQ needs --lopq-cells when no --ratio is given");
+    if (!p->lopq_cells)
+        p->lopq_cells = budget_lopq_default_cells(n, d, budget);
+    if (p->lopq_cells > n)
+        return qb_fail(err, "--lopq-cells V = %zu exceeds the %zu rows", p->lopq_cells, n);
+    lopq_shape c = {n, d, p->subspaces, p->lopq_cells};
+    return solve_largest_k(p, n, budget, lopq_of_k, &c, err);
+}
+
+static void lopq_predict(const quant_params *p, size_t n, size_t d, storage_bits *out) {
+    *out = budget_lopq(n, d, p->subspaces, p->ks, p->lopq_cells);
+}
+
+static const char *const lopq_options[] = {"subspaces", "ks", "kmeans_init", "kmeans_iters",
+                                           "max_points_per_centroid", "opq_iters", "lopq_cells",
+                                           NULL};
+
 static void lopq_storage(const void *state, storage_bits *out) {
     const lopq_state *s = state;
     memset(out, 0, sizeof *out);
@@ -299,10 +328,14 @@ static void lopq_storage(const void *state, storage_bits *out) {
                   + (uint64_t)s->cells * s->d * FLOAT_BITS;                               /* mu */
 }
 
-const quantizer_ops lopq_ops = {
+const quantizer_ops lopq_method = {
     .name = "lopq",
+    .help = "locally optimized PQ: coarse cells, each with its rotation and codebooks",
     .family = METHOD_FAMILY_PQ,
     .dims = METHOD_USES_SUBSPACES,
+    .options = lopq_options,
+    .solve = lopq_solve,
+    .predict = lopq_predict,
     .create = lopq_create,
     .fit = lopq_fit,
     .encode = lopq_encode,

@@ -322,14 +322,37 @@ static void opq_storage(const void *state, storage_bits *out) {
     const opq_state *s = state;
     memset(out, 0, sizeof *out);
     out->codes = pq_codec_code_bits(&s->codec);
-    out->codebooks = (uint64_t)s->codec.m * s->codec.k * s->codec.dsub * FLOAT_BITS;
+    out->codebooks = pq_codec_codebook_bits(&s->codec, FLOAT_BITS);
     out->rotation = (uint64_t)s->d * s->d * FLOAT_BITS;
 }
 
-const quantizer_ops opq_ops = {
+static storage_bits opq_of_k(uint64_t k, const void *ctx) {
+    const pq_shape *c = ctx;
+    return budget_opq(c->n, c->d, c->m, k);
+}
+
+static int opq_solve(quant_params *p, size_t n, size_t d, uint64_t budget, qb_error *err) {
+    int s = solve_vq_shape(p, d, err);
+    pq_shape c = {n, d, p->subspaces};
+    return s ? s : solve_largest_k(p, n, budget, opq_of_k, &c, err);
+}
+
+static void opq_predict(const quant_params *p, size_t n, size_t d, storage_bits *out) {
+    *out = budget_opq(n, d, p->subspaces, p->ks);
+}
+
+static const char *const opq_options[] = {"subspaces", "ks", "kmeans_init", "kmeans_iters",
+                                          "max_points_per_centroid", "opq_iters", "opq_init",
+                                          NULL};
+
+const quantizer_ops opq_method = {
     .name = "opq",
+    .help = "optimized PQ: a learned rotation, then PQ (Ge et al. 2013)",
     .family = METHOD_FAMILY_PQ,
     .dims = METHOD_USES_SUBSPACES,
+    .options = opq_options,
+    .solve = opq_solve,
+    .predict = opq_predict,
     .create = opq_create,
     .fit = opq_fit,
     .encode = opq_encode,

@@ -91,6 +91,10 @@ int pq_codec_decode(const pq_codec *c, matrix *out, qb_error *err) {
 
 uint64_t pq_codec_code_bits(const pq_codec *c) { return (uint64_t)c->n * c->m * c->width; }
 
+uint64_t pq_codec_codebook_bits(const pq_codec *c, unsigned entry_bits) {
+    return (uint64_t)c->m * c->k * c->dsub * entry_bits;
+}
+
 /* ---- the `pq` method ---- */
 
 typedef struct {
@@ -125,10 +129,31 @@ static int pq_decode(const void *state, matrix *out, qb_error *err) {
     return pq_codec_decode(&((const pq_state *)state)->codec, out, err);
 }
 
+/* Counted from what the codec holds: packed codes and float codebooks. */
 static void pq_storage(const void *state, storage_bits *out) {
     const pq_state *s = state;
-    *out = budget_pq(s->codec.n, s->codec.d, s->codec.m, s->codec.k, FLOAT_BITS);
+    memset(out, 0, sizeof *out);
+    out->codes = pq_codec_code_bits(&s->codec);
+    out->codebooks = pq_codec_codebook_bits(&s->codec, FLOAT_BITS);
 }
+
+static storage_bits pq_of_k(uint64_t k, const void *ctx) {
+    const pq_shape *c = ctx;
+    return budget_pq(c->n, c->d, c->m, k, FLOAT_BITS);
+}
+
+static int pq_solve(quant_params *p, size_t n, size_t d, uint64_t budget, qb_error *err) {
+    int s = solve_vq_shape(p, d, err);
+    pq_shape c = {n, d, p->subspaces};
+    return s ? s : solve_largest_k(p, n, budget, pq_of_k, &c, err);
+}
+
+static void pq_predict(const quant_params *p, size_t n, size_t d, storage_bits *out) {
+    *out = budget_pq(n, d, p->subspaces, p->ks, FLOAT_BITS);
+}
+
+static const char *const pq_options[] = {"subspaces", "ks", "kmeans_init", "kmeans_iters",
+                                         "max_points_per_centroid", NULL};
 
 static void pq_destroy(void *state) {
     pq_state *s = state;
@@ -138,10 +163,14 @@ static void pq_destroy(void *state) {
     free(s);
 }
 
-const quantizer_ops pq_ops = {
+const quantizer_ops pq_method = {
     .name = "pq",
+    .help = "product quantization: m subspaces, k_s centroids each (Jegou et al. 2010)",
     .family = METHOD_FAMILY_PQ,
     .dims = METHOD_USES_SUBSPACES,
+    .options = pq_options,
+    .solve = pq_solve,
+    .predict = pq_predict,
     .create = pq_create,
     .fit = pq_fit,
     .encode = pq_encode,

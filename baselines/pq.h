@@ -25,7 +25,13 @@ int pq_codec_train(pq_codec *c, const matrix *x, const kmeans_config *cfg, uint6
 int pq_codec_encode(pq_codec *c, const matrix *x, qb_error *err);
 /* out: n x d. */
 int pq_codec_decode(const pq_codec *c, matrix *out, qb_error *err);
-/* Bits actually held: packed codes and 32-bit codebook entries. */
+/* Bits actually held: the packed codes; the codebooks at entry_bits per entry. */
 uint64_t pq_codec_code_bits(const pq_codec *c);
+uint64_t pq_codec_codebook_bits(const pq_codec *c, unsigned entry_bits);
+
+/* The shape a vector method's storage formula needs, for the budget solvers. */
+typedef struct {
+    size_t n, d, m;
+} pq_shape;
 
 #endif

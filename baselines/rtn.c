@@ -262,10 +262,46 @@ static int rtn_decode(const void *state, matrix *out, qb_error *err) {
     return QB_OK;
 }
 
+/* Counted from what the state holds: packed codes and one (offset, step) float pair per group. */
 static void rtn_storage(const void *state, storage_bits *out) {
     const rtn_state *s = state;
-    *out = budget_rtn(s->n, s->d, s->bits, s->per_tensor ? 0 : s->group);
+    memset(out, 0, sizeof *out);
+    out->codes = (uint64_t)s->n * s->d * s->bits;
+    out->scales = (uint64_t)rtn_groups(s) * 2 * FLOAT_BITS;
 }
+
+/* Elements per (offset, step) pair along a row; 0 for the whole tensor. */
+size_t rtn_group_of(const quant_params *p, size_t d) {
+    switch (p->rtn_granularity) {
+    case RTN_PER_ROW: return d;
+    case RTN_PER_GROUP: return p->rtn_group;
+    default: return 0;
+    }
+}
+
+typedef struct {
+    size_t n, d, group;
+} rtn_shape;
+
+static storage_bits rtn_of_bits(uint64_t b, const void *ctx) {
+    const rtn_shape *c = ctx;
+    return budget_rtn(c->n, c->d, (unsigned)b, c->group);
+}
+
+static int rtn_solve(quant_params *p, size_t n, size_t d, uint64_t budget, qb_error *err) {
+    rtn_shape c = {n, d, rtn_group_of(p, d)};
+    if (p->rtn_granularity == RTN_PER_GROUP && (c.group == 0 || d % c.group != 0))
+        return qb_fail(err, "%s group size %zu does not divide the %zu columns", p->method,
+                       c.group, d);
+    return solve_largest_bits(p, BITS_MAX_WIDTH, budget, rtn_of_bits, &c, err);
+}
+
+static void rtn_predict(const quant_params *p, size_t n, size_t d, storage_bits *out) {
+    *out = budget_rtn(n, d, p->rtn_bits, rtn_group_of(p, d));
+}
+
+static const char *const rtn_options[] = {"bits", "rtn_granularity", "rtn_group", "rtn_clip",
+                                          NULL};
 
 static void rtn_destroy(void *state) {
     rtn_state *s = state;
@@ -277,10 +313,14 @@ static void rtn_destroy(void *state) {
     free(s);
 }
 
-const quantizer_ops rtn_ops = {
+const quantizer_ops rtn_method = {
     .name = "rtn",
+    .help = "round to nearest: b bits per element, one range per tensor, row or group",
     .family = METHOD_FAMILY_PAPER_SCALAR,
     .dims = 0,
+    .options = rtn_options,
+    .solve = rtn_solve,
+    .predict = rtn_predict,
     .create = rtn_create,
     .fit = rtn_fit,
     .encode = rtn_encode,

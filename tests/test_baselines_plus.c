@@ -129,16 +129,16 @@ static void residual_pq(void) {
     CHECK(rr.bits.indicator_maps == 0 && storage_total(&rr.bits) <= rr.original_bits / 12);
     /* stage 0 of the chain is PQ at its own k_s, byte for byte */
     quant_params solved = p;
-    CHECK_OK(budget_solve(&solved, 1024, 32, &err), &err);
+    CHECK_OK(method_solve(&solved, 1024, 32, &err), &err);
     CHECK(solved.stages[0].ks == rr.params.stages[0].ks && solved.stages[1].ks > 0);
     void *st = NULL;
-    CHECK_OK(rpq_ops.create(&solved, 1024, 32, &st, &err), &err);
-    CHECK_OK(rpq_ops.fit(st, &x, &err), &err);
-    CHECK_OK(rpq_ops.encode(st, &x, &err), &err);
+    CHECK_OK(quantizer_find("rpq")->create(&solved, 1024, 32, &st, &err), &err);
+    CHECK_OK(quantizer_find("rpq")->fit(st, &x, &err), &err);
+    CHECK_OK(quantizer_find("rpq")->encode(st, &x, &err), &err);
     matrix s0;
     matrix_alloc(&s0, 1024, 32, &err);
     CHECK_OK(qet_decode_stage(st, 0, &s0, &err), &err);
-    rpq_ops.destroy(st);
+    quantizer_find("rpq")->destroy(st);
     quant_params q = p;
     strcpy(q.method, "pq");
     q.ratio = 0;
@@ -163,6 +163,8 @@ static void residual_pq(void) {
     matrix_free(&s0);
     matrix_free(&x);
 }
+
+extern const quantizer_ops rpq_method;
 
 int main(void) {
     clipped_rtn();

@@ -3,6 +3,7 @@
 
 #include "budget.h"
 #include "check.h"
+#include "options.h"
 #include "quantizer.h"
 
 int main(void) {
@@ -27,7 +28,7 @@ int main(void) {
     strcpy(p.method, "pq");
     p.subspaces = 4;
     p.ratio = 8;
-    CHECK_OK(budget_solve(&p, 1000, 16, &err), &err);
+    CHECK_OK(method_solve(&p, 1000, 16, &err), &err);
     CHECK_MSG(p.ks == 70, "ks = %llu", (unsigned long long)p.ks);
 
     /* RTN, per tensor: 64000 bits over 16000 elements -> 3 bits (48000 + 64); 4 bits would need
@@ -35,7 +36,7 @@ int main(void) {
     p = quant_params_defaults();
     strcpy(p.method, "rtn");
     p.ratio = 8;
-    CHECK_OK(budget_solve(&p, 1000, 16, &err), &err);
+    CHECK_OK(method_solve(&p, 1000, 16, &err), &err);
     CHECK(p.rtn_bits == 3);
 
     /* QET l = 1: indicator maps 1000 * 8 = 8000 bits come off first: 56000 left.
@@ -46,17 +47,17 @@ int main(void) {
     p.subspaces = 4;
     p.ratio = 8;
     p.iterations = 1;
-    CHECK_OK(budget_solve(&p, 1000, 16, &err), &err);
+    CHECK_OK(method_solve(&p, 1000, 16, &err), &err);
     CHECK_MSG(p.ks == 62, "qet ks = %llu", (unsigned long long)p.ks);
     storage_bits q;
-    CHECK_OK(budget_storage(&p, 1000, 16, &q, &err), &err);
+    quantizer_find("qet")->predict(&p, 1000, 16, &q);
     CHECK(q.indicator_maps == 8000 && storage_total(&q) <= 64000);
     /* free-imap charges only the rest: the same k as PQ */
     p.ks = 0;
     p.accounting = ACCOUNTING_FREE_IMAP;
-    CHECK_OK(budget_solve(&p, 1000, 16, &err), &err);
+    CHECK_OK(method_solve(&p, 1000, 16, &err), &err);
     CHECK(p.ks == 70);
-    CHECK_OK(budget_storage(&p, 1000, 16, &q, &err), &err);
+    quantizer_find("qet")->predict(&p, 1000, 16, &q);
     CHECK(storage_charged(&q, ACCOUNTING_FREE_IMAP) == storage_total(&q) - 8000);
 
     /* Infeasible: reported, never clamped. QET l = 3 at ratio 16 on d = 16: maps alone need
@@ -66,20 +67,21 @@ int main(void) {
     p.subspaces = 4;
     p.ratio = 32;
     p.iterations = 3;
-    CHECK(budget_solve(&p, 1000, 16, &err) == QB_EINPUT);
+    CHECK(method_solve(&p, 1000, 16, &err) == QB_EINPUT);
     CHECK(strstr(err.msg, "indicator maps") != NULL);
     p = quant_params_defaults();
     strcpy(p.method, "pq");
     p.subspaces = 4;
     p.ratio = 2000; /* 256 bits: not even one centroid (k = 1 needs 512) */
-    CHECK(budget_solve(&p, 1000, 16, &err) == QB_EINPUT);
-    CHECK(strstr(err.msg, "infeasible") != NULL);
+    CHECK(method_solve(&p, 1000, 16, &err) == QB_EINPUT);
+    CHECK(strstr(err.msg, "infeasible") != NULL && err.infeasible);
     p.ratio = 0;
     p.ks = 1001;
-    CHECK(budget_solve(&p, 1000, 16, &err) == QB_EINPUT);
+    CHECK(method_solve(&p, 1000, 16, &err) == QB_EINPUT);
+    CHECK(!err.infeasible); /* a bad parameter is invalid, not infeasible */
     p.ks = 8;
     p.subspaces = 5;
-    CHECK(budget_solve(&p, 1000, 16, &err) == QB_EINPUT);
+    CHECK(method_solve(&p, 1000, 16, &err) == QB_EINPUT && !err.infeasible);
 
     /* Residual chains: shares after the maps. l = 1 then pq at 30%: 56000 * 0.7 = 39200,
      * 56000 * 0.3 = 16800. */
@@ -89,7 +91,7 @@ int main(void) {
     p.ratio = 8;
     p.iterations = 1;
     strcpy(p.residual, "pq:0.3");
-    CHECK_OK(budget_solve(&p, 1000, 16, &err), &err);
+    CHECK_OK(method_solve(&p, 1000, 16, &err), &err);
     CHECK(p.n_stages == 2 && p.stages[1].levels == 0);
     storage_bits st0 = budget_pq(1000, 16, 4, p.stages[0].ks, 32),
                  st1 = budget_pq(1000, 16, 4, p.stages[1].ks, 32);

@@ -41,10 +41,10 @@ q ks-over-n "exceeds the 64 rows" pq --data "$dir/good.h5" --ks 65
 q infeasible "infeasible budget" pq --data "$dir/good.h5" --ratio 500
 q qet-levels "valid l: 0..4" qet --data "$dir/good.h5" --iterations 5 --ratio 4
 q codebook-bits "codebook-bits must be in 1..32" qet --data "$dir/good.h5" --codebook-bits 40 --ratio 4
-q cqo-on-pq "implemented for qet only" pq --data "$dir/good.h5" --codebook-bits 8 --ratio 4
+q cqo-on-pq "does not apply to method pq" pq --data "$dir/good.h5" --codebook-bits 8 --ratio 4
 q residual-spec "bad stage" qet --data "$dir/good.h5" --residual "pq;0.3" --ratio 4
 q unknown-method "unknown method" nope --data "$dir/good.h5" --ratio 4
-q bad-number "needs a number" pq --data "$dir/good.h5" --ratio 8x
+q bad-number "needs a finite number" pq --data "$dir/good.h5" --ratio 8x
 q both-sources "exactly one of" pq --data "$dir/good.h5" --synthetic 8,8 --ratio 4
 
 "$MAKE_BAD" "$dir" || { echo "FAIL writing malformed files"; exit 1; }

@@ -10,6 +10,7 @@
 #include "budget.h"
 #include "cell.h"
 #include "check.h"
+#include "options.h"
 #include "opq.h"
 #include "synthetic.h"
 
@@ -274,10 +275,11 @@ static void test_bad_parameters(qb_error *err) {
         p.opq_iters = -1;
         CHECK(cell_run(&p, &x, &r, NULL, err) == QB_EINPUT);
     }
-    p = params("lopq", 5, 4, 1);
-    p.lopq_cells = 2;
-    p.opq_init_random = 1;
-    CHECK(cell_run(&p, &x, &r, NULL, err) == QB_EINPUT);
+    /* LOPQ's rotations always start from eigenvalue allocation: opq_init is not its option */
+    option_assign start = {option_find("opq_init"), "random"};
+    p = quant_params_defaults();
+    CHECK(options_resolve(&p, "lopq", NULL, &start, 1, NULL, 0, "cli", err) == QB_EINPUT);
+    CHECK(strstr(err->msg, "does not apply") != NULL);
     matrix_free(&x);
 }
 

@@ -210,20 +210,20 @@ static void quantizer_cases(void) {
     p.ratio = 4; /* an RTN stage needs at least one bit per element */
     strcpy(p.residual, "pq:0.2,rtn:0.3");
     quant_params solved = p;
-    CHECK_OK(budget_solve(&solved, 2048, 64, &err), &err);
+    CHECK_OK(method_solve(&solved, 2048, 64, &err), &err);
     CHECK(solved.n_stages == 3 && solved.stages[2].kind == STAGE_RTN);
     void *st = NULL;
-    int created = qet_ops.create(&solved, 2048, 64, &st, &err);
+    int created = quantizer_find("qet")->create(&solved, 2048, 64, &st, &err);
     CHECK_MSG(created == QB_OK, "%s", err.msg);
     if (created)
         return;
-    CHECK_OK(qet_ops.fit(st, &x, &err), &err);
-    CHECK_OK(qet_ops.encode(st, &x, &err), &err);
+    CHECK_OK(quantizer_find("qet")->fit(st, &x, &err), &err);
+    CHECK_OK(quantizer_find("qet")->encode(st, &x, &err), &err);
     matrix whole, part, sum;
     matrix_alloc(&whole, 2048, 64, &err);
     matrix_alloc(&part, 2048, 64, &err);
     matrix_alloc(&sum, 2048, 64, &err);
-    CHECK_OK(qet_ops.decode(st, &whole, &err), &err);
+    CHECK_OK(quantizer_find("qet")->decode(st, &whole, &err), &err);
     for (size_t i = 0; i < 3; i++) {
         CHECK_OK(qet_decode_stage(st, i, &part, &err), &err);
         for (size_t e = 0; e < 2048 * 64; e++)
@@ -234,7 +234,7 @@ static void quantizer_cases(void) {
     CHECK_OK(qet_decode_stage(st, 0, &part, &err), &err);
     error_metrics e0 = metrics_compare(&x, &part), eall = metrics_compare(&x, &whole);
     CHECK(eall.mse < e0.mse);
-    qet_ops.destroy(st);
+    quantizer_find("qet")->destroy(st);
     matrix_free(&whole);
     matrix_free(&part);
     matrix_free(&sum);
@@ -276,6 +276,8 @@ static void quantizer_cases(void) {
     }
     matrix_free(&x);
 }
+
+extern const quantizer_ops qet_method;
 
 int main(void) {
     hand_cases();

@@ -1,8 +1,9 @@
-/* cell.c - runs one quantizer on one matrix and measures it. */
+/* cell.c - runs one quantizer on one matrix, measures it, and lists what it reports. */
 #include "cell.h"
 
-#include "qet.h"
-
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 int cell_run(const quant_params *p_in, const matrix *x, cell_result *r, matrix *recon,
@@ -12,13 +13,11 @@ int cell_run(const quant_params *p_in, const matrix *x, cell_result *r, matrix *
     const quantizer_ops *q = quantizer_find(p.method);
     if (!q)
         return qb_fail(err, "unknown method '%s' (known: %s)", p.method, quantizer_names());
-    int s = budget_solve(&p, x->rows, x->cols, err);
+    int s = method_solve(&p, x->rows, x->cols, err);
     if (s)
         return s;
     storage_bits predicted;
-    s = budget_storage(&p, x->rows, x->cols, &predicted, err);
-    if (s)
-        return s;
+    q->predict(&p, x->rows, x->cols, &predicted);
 
     void *st = NULL;
     matrix out = {0};
@@ -28,7 +27,7 @@ int cell_run(const quant_params *p_in, const matrix *x, cell_result *r, matrix *
     double t0 = metrics_now();
     s = q->fit(st, x, err);
     double tf = metrics_now();
-    if (!s)
+    if (!s && !q->fit_encodes) /* a chain's fit already encoded x: do not pay for it twice */
         s = q->encode(st, x, err);
     double t1 = metrics_now();
     if (!s) /* allocated after encoding, so training never holds it: a lower peak */
@@ -69,80 +68,145 @@ done:
     return s;
 }
 
-/* The solved stage chain of a qet cell: [{"kind":"qet","levels":3,"share":0.7,"ks":180},...] */
-static void stages_json(FILE *f, const quant_params *p) {
-    fputc('[', f);
-    for (size_t i = 0; i < p->n_stages; i++) {
+/* The solved stage chain, e.g. "qet:l3:k180:0.7+pq:l0:k64:0.3" ("" for methods without one). */
+static void stages_text(const quant_params *p, char *buf, size_t len) {
+    size_t at = 0;
+    buf[0] = 0;
+    for (size_t i = 0; i < p->n_stages && at < len; i++) {
         const quant_stage *st = &p->stages[i];
-        if (st->kind == STAGE_RTN)
-            fprintf(f, "%s{\"kind\":\"rtn\",\"share\":%.6g,\"bits\":%u}", i ? "," : "",
-                    st->share, st->rtn_bits);
-        else
-            fprintf(f, "%s{\"kind\":\"%s\",\"levels\":%u,\"share\":%.6g,\"ks\":%llu}",
-                    i ? "," : "", st->levels ? "qet" : "pq", st->levels, st->share,
-                    (unsigned long long)st->ks);
+        int w = st->kind == STAGE_RTN
+                    ? snprintf(buf + at, len - at, "%srtn:b%u:%.3g", i ? "+" : "", st->rtn_bits,
+                               st->share)
+                    : snprintf(buf + at, len - at, "%s%s:l%u:k%llu:%.3g", i ? "+" : "",
+                               st->levels ? "qet" : "pq", st->levels, (unsigned long long)st->ks,
+                               st->share);
+        at += w > 0 ? (size_t)w : 0;
     }
-    fputc(']', f);
 }
 
-/* How OPQ's rotation starts; LOPQ's per-cell rotations start from eigenvalue allocation. */
-static const char *rotation_init(const quant_params *p) {
-    if (!strcmp(p->method, "lopq"))
-        return "eigen";
-    if (!strcmp(p->method, "opq"))
-        return p->opq_init_random == 2 ? "eigen" : p->opq_init_random ? "random" : "identity";
-    return "";
+static int emit(cell_field_fn fn, void *ctx, const char *name, cell_field_kind kind,
+                const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static int emit(cell_field_fn fn, void *ctx, const char *name, cell_field_kind kind,
+                const char *fmt, ...) {
+    cell_field f = {name, kind, {0}};
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(f.text, sizeof f.text, fmt, ap);
+    va_end(ap);
+    return fn(&f, ctx);
+}
+
+static int emit_u64(cell_field_fn fn, void *ctx, const char *name, uint64_t v) {
+    return emit(fn, ctx, name, FIELD_INT, "%llu", (unsigned long long)v);
+}
+
+static int emit_real(cell_field_fn fn, void *ctx, const char *name, double v) {
+    return isfinite(v) ? emit(fn, ctx, name, FIELD_REAL, "%.17g", v)
+                       : emit(fn, ctx, name, FIELD_REAL, "nan");
+}
+
+int cell_fields(const cell_result *r, cell_field_fn fn, void *ctx) {
+    const quant_params *p = &r->params;
+    const storage_bits *b = &r->bits;
+    int s = emit(fn, ctx, "method", FIELD_TEXT, "%s", p->method);
+    if (!s)
+        s = emit(fn, ctx, "preset", FIELD_TEXT, "%s", p->preset);
+    if (!s)
+        s = emit_u64(fn, ctx, "n", r->n);
+    if (!s)
+        s = emit_u64(fn, ctx, "d", r->d);
+    for (size_t i = 0; !s && option_at(i); i++) {
+        const option_def *o = option_at(i);
+        char text[256];
+        double number;
+        option_output(p, o, text, sizeof text, &number);
+        cell_field_kind kind = o->type == OPT_UINT   ? FIELD_INT
+                               : o->type == OPT_REAL ? FIELD_REAL
+                                                     : FIELD_TEXT;
+        s = emit(fn, ctx, option_field(o), kind, "%s", text);
+    }
+    const char *bit_names[] = {"bits.codes",  "bits.codebooks", "bits.indicator_maps",
+                               "bits.rotation", "bits.coarse",  "bits.scales",
+                               "bits.total",  "bits.charged"};
+    uint64_t bit_values[] = {b->codes,    b->codebooks, b->indicator_maps,   b->rotation,
+                             b->coarse,   b->scales,    storage_total(b), r->charged_bits};
+    for (size_t i = 0; !s && i < sizeof bit_values / sizeof *bit_values; i++)
+        s = emit_u64(fn, ctx, bit_names[i], bit_values[i]);
+    if (!s)
+        s = emit_u64(fn, ctx, "original_bits", r->original_bits);
+    const char *real_names[] = {"ratio", "mse", "mae", "mre"};
+    double real_values[] = {r->ratio, r->error.mse, r->error.mae, r->error.mre};
+    for (size_t i = 0; !s && i < 4; i++)
+        s = emit_real(fn, ctx, real_names[i], real_values[i]);
+    if (!s)
+        s = emit_u64(fn, ctx, "mre_excluded", r->error.mre_excluded);
+    const char *time_names[] = {"seconds_quantize", "seconds_dequantize", "seconds_fit",
+                                "seconds_encode"};
+    double time_values[] = {r->seconds_quantize, r->seconds_dequantize, r->seconds_fit,
+                            r->seconds_encode};
+    for (size_t i = 0; !s && i < 4; i++)
+        s = emit_real(fn, ctx, time_names[i], time_values[i]);
+    if (!s) {
+        char st[256];
+        stages_text(p, st, sizeof st);
+        s = emit(fn, ctx, "stages", FIELD_TEXT, "%s", st);
+    }
+    return s;
+}
+
+/* ---- JSON ---- */
+
+typedef struct {
+    FILE *f;
+    int first, in_bits;
+} json_writer;
+
+static void json_string(FILE *f, const char *s) {
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\')
+            fputc('\\', f);
+        if ((unsigned char)*s < 0x20)
+            fprintf(f, "\\u%04x", *s);
+        else
+            fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+static int json_field(const cell_field *fld, void *ctx) {
+    json_writer *w = ctx;
+    int bits = !strncmp(fld->name, "bits.", 5);
+    if (w->in_bits && !bits) {
+        fputc('}', w->f);
+        w->in_bits = 0;
+    }
+    if (bits && !w->in_bits) {
+        fputs(w->first ? "\"bits\":{" : ",\"bits\":{", w->f);
+        w->in_bits = 1;
+        w->first = 1;
+    }
+    if (!w->first)
+        fputc(',', w->f);
+    w->first = 0;
+    json_string(w->f, bits ? fld->name + 5 : fld->name);
+    fputc(':', w->f);
+    if (fld->kind == FIELD_TEXT)
+        json_string(w->f, fld->text);
+    else if (!strcmp(fld->text, "nan"))
+        fputs("null", w->f);
+    else
+        fputs(fld->text, w->f);
+    return 0;
 }
 
 void cell_result_json(FILE *f, const cell_result *r) {
-    const quant_params *p = &r->params;
-    const storage_bits *b = &r->bits;
-    int rtn = !strcmp(p->method, "rtn") || !strcmp(p->method, "lloyd");
-    int qet = !strcmp(p->method, "qet") || !strcmp(p->method, "rpq");
-    int opq = !strcmp(p->method, "opq") || !strcmp(p->method, "lopq"); /* LOPQ's per-cell rounds */
-    fprintf(f,
-            "{\"method\":\"%s\",\"n\":%zu,\"d\":%zu,\"subspaces\":%zu,\"ks\":%llu,\"rtn_bits\":%u,"
-            "\"iterations\":%u,\"codebook_bits\":%u,\"residual\":\"%s\",\"accounting\":\"%s\",\"seed\":%llu,\"kmeans_init\":\"%s\","
-            "\"kmeans_iters\":%d,\"source_bits\":%u,"
-            "\"bits\":{\"codes\":%llu,\"codebooks\":%llu,\"indicator_maps\":%llu,\"rotation\":%llu,"
-            "\"coarse\":%llu,\"scales\":%llu,\"total\":%llu,\"charged\":%llu},"
-            "\"original_bits\":%llu,\"target_ratio\":%.17g,\"ratio\":%.17g,"
-            "\"mse\":%.17g,\"mae\":%.17g,\"mre\":%.17g,\"mre_excluded\":%zu,"
-            "\"seconds_quantize\":%.6f,\"seconds_dequantize\":%.6f,\"seconds_fit\":%.6f,"
-            "\"seconds_encode\":%.6f,",
-            p->method, r->n, r->d, rtn ? 0 : p->subspaces, rtn ? 0ULL : (unsigned long long)p->ks,
-            rtn ? p->rtn_bits : 0, qet ? p->iterations : 0, rtn ? 0 : p->codebook_bits,
-            p->residual, accounting_name(p->accounting),
-            (unsigned long long)p->seed, kmeans_init_name(p->kmeans.init), p->kmeans.iters,
-            p->source_bits, (unsigned long long)b->codes, (unsigned long long)b->codebooks,
-            (unsigned long long)b->indicator_maps, (unsigned long long)b->rotation,
-            (unsigned long long)b->coarse, (unsigned long long)b->scales,
-            (unsigned long long)storage_total(b), (unsigned long long)r->charged_bits,
-            (unsigned long long)r->original_bits, p->ratio, r->ratio, r->error.mse, r->error.mae,
-            r->error.mre, r->error.mre_excluded, r->seconds_quantize, r->seconds_dequantize,
-            r->seconds_fit, r->seconds_encode);
-    if (rtn) {
-        static const char *gran[] = {"tensor", "row", "group"};
-        fprintf(f, "\"rtn_granularity\":\"%s\",\"rtn_group\":%zu,\"rtn_clip\":\"%s\",",
-                gran[p->rtn_granularity],
-                p->rtn_granularity == RTN_PER_GROUP ? p->rtn_group
-                : p->rtn_granularity == RTN_PER_ROW ? r->d
-                                                    : r->n * r->d,
-                !strcmp(p->method, "lloyd") ? "mse-init"
-                : p->rtn_clip == RTN_CLIP_MSE ? "mse"
-                                              : "minmax");
-    }
-    if (qet) {
-        qet_order o = qet_order_of(p, p->iterations, r->d);
-        fprintf(f, "\"qet_layout\":\"%s\",\"qet_pairing\":\"%s\",\"pairing_window\":%zu,",
-                qet_layout_name(p->qet_layout), qet_pairing_name(p->qet_pairing),
-                p->qet_pairing == QET_PAIRING_STRIDED ? o.window : (size_t)2);
-    }
-    fputs("\"stages\":", f);
-    stages_json(f, p);
-    fprintf(f, ",\"opq_iters\":%d,\"opq_init\":\"%s\",\"lopq_cells\":%zu", opq ? p->opq_iters : 0,
-            rotation_init(p), strcmp(p->method, "lopq") ? 0 : p->lopq_cells);
-    if (p->accounting == ACCOUNTING_FREE_IMAP)
+    json_writer w = {f, 1, 0};
+    fputc('{', f);
+    cell_fields(r, json_field, &w);
+    if (w.in_bits)
+        fputc('}', f);
+    if (r->params.accounting == ACCOUNTING_FREE_IMAP)
         fputs(",\"note\":\"free-imap: indicator maps stored but NOT charged\"", f);
     fputs("}\n", f);
 }

@@ -7,6 +7,7 @@
 
 #include "budget.h"
 #include "metrics.h"
+#include "options.h"
 #include "quantizer.h"
 
 typedef struct {
@@ -23,6 +24,22 @@ typedef struct {
 
 /* Runs `p` on x. recon (optional): receives the reconstruction (allocated here). */
 int cell_run(const quant_params *p, const matrix *x, cell_result *r, matrix *recon, qb_error *err);
+
+/* One reported field of a cell. The CLI's JSON, the Lua result table and the results row are all
+ * written from this one list, so they cannot disagree. Names with a "bits." prefix form the
+ * `bits` group (JSON object, Lua table, bits_* columns). */
+typedef enum { FIELD_TEXT, FIELD_INT, FIELD_REAL } cell_field_kind;
+typedef struct {
+    const char *name;
+    cell_field_kind kind;
+    char text[256]; /* the value as JSON and CSV write it (reals: %.17g, or nan) */
+} cell_field;
+typedef int (*cell_field_fn)(const cell_field *f, void *ctx);
+
+/* Calls fn for every field of r in a fixed order: method, preset, n, d, every option of the table
+ * (neutral 0 or "" where the method does not read it), the stored bits, the metrics, the times and
+ * the solved stages; stops at the first non-zero return and returns it. */
+int cell_fields(const cell_result *r, cell_field_fn fn, void *ctx);
 
 /* One JSON object on one line (the CLI contract). */
 void cell_result_json(FILE *f, const cell_result *r);

@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "cell.h"
-#include "qet.h"
+#include "options.h"
 #include "results.h"
 
 #define COUNT(a) (sizeof(a) / sizeof *(a))
@@ -24,19 +24,33 @@ static const char *const top_keys[] = {"name",       "seed",   "seeds",      "da
                                        "accounting", "baseline", "plots",      "kmeans"};
 static const char *const dataset_keys[] = {"name", "kind", "n",    "d",           "mu",
                                            "sigma", "file", "path", "source_bits", "manifest"};
-static const char *const method_keys[] = {"method",        "label",         "preset",         "subspaces",
-                                          "iterations",    "residual",      "codebook_bits",
-                                          "kmeans_init",   "kmeans_iters",  "max_points_per_centroid",
-                                          "rtn_granularity", "rtn_group",   "opq_iters",
-                                          "opq_init",      "lopq_cells",    "rtn_clip",
-                                          "qet_layout",    "qet_pairing",   "pairing_window"};
+/* Keys of a sweep's method entries and of qet.quantize beyond the option table's (options.h). */
+static const char *const method_entry_keys[] = {"method", "label", "preset", "subspaces",
+                                                "iterations"};
+static const char *const quantize_extra_keys[] = {"data", "method", "preset"};
+/* The experiment's kmeans table: defaults for every method that reads them. */
 static const char *const kmeans_keys[] = {"init", "iters", "max_points_per_centroid"};
-static const char *const quantize_keys[] = {
-    "data",        "method",     "preset",       "ratio",        "ks",           "bits",
-    "subspaces",   "iterations", "seed",         "accounting",   "source_bits",
-    "residual",    "codebook_bits", "kmeans_init", "kmeans_iters", "max_points_per_centroid",
-    "rtn_granularity", "rtn_group", "opq_iters", "opq_init",     "lopq_cells",
-    "rtn_clip",    "qet_layout", "qet_pairing",  "pairing_window"};
+static const char *const kmeans_options[] = {"kmeans_init", "kmeans_iters",
+                                             "max_points_per_centroid"};
+
+#define MAX_KEYS 64
+
+/* extra keys, then the option table's entries with any of `flags`. */
+static size_t key_list(const char *const *extra, size_t n_extra, unsigned flags,
+                       const char **out) {
+    size_t n = 0;
+    for (size_t i = 0; i < n_extra; i++)
+        out[n++] = extra[i];
+    for (size_t i = 0; option_at(i) && n < MAX_KEYS; i++)
+        if (option_at(i)->flags & flags) {
+            size_t k = 0;
+            while (k < n && strcmp(out[k], option_at(i)->name))
+                k++;
+            if (k == n)
+                out[n++] = option_at(i)->name;
+        }
+    return n;
+}
 
 size_t lua_edit_distance(const char *a, const char *b) {
     size_t la = strlen(a), lb = strlen(b);
@@ -259,91 +273,83 @@ static int get_int_list(reader *r, int t, const char *key, long long lo, long lo
     return s;
 }
 
-static int method_options(reader *r, int t, quant_params *p, const char *where) {
-    char buf[128];
-    long long v;
-    int f, s;
-    /* A preset first, so the options given beside it override it. */
-    if ((s = get_str(r, t, "preset", buf, sizeof buf, &f)))
-        return s;
-    if (f && strcmp(p->method, "qet"))
-        return fail_at(r, "preset", "%s: presets are for method \"qet\"", where);
-    if (f && qet_apply_preset(p, buf, r->err))
-        return fail_at(r, "preset", "%s: %s", where, r->err->msg);
-    if ((s = get_str(r, t, "residual", p->residual, sizeof p->residual, NULL)))
-        return s;
-    if ((s = get_int(r, t, "codebook_bits", 1, 32, &v, &f)))
-        return s;
-    if (f)
-        p->codebook_bits = (unsigned)v;
-    if ((s = get_str(r, t, "kmeans_init", buf, sizeof buf, &f)))
-        return s;
-    if (f && kmeans_init_parse(buf, &p->kmeans.init))
-        return fail_at(r, "kmeans_init", "%s: kmeans_init must be \"kmeans++\" or \"random\"",
-                       where);
-    if ((s = get_int(r, t, "kmeans_iters", 1, 100000, &v, &f)))
-        return s;
-    if (f)
-        p->kmeans.iters = (int)v;
-    if ((s = get_int(r, t, "max_points_per_centroid", 0, 1 << 30, &v, &f)))
-        return s;
-    if (f)
-        p->kmeans.max_points_per_centroid = (int)v;
-    if ((s = get_str(r, t, "rtn_granularity", buf, sizeof buf, &f)))
-        return s;
-    if (f) {
-        if (!strcmp(buf, "tensor"))
-            p->rtn_granularity = RTN_PER_TENSOR;
-        else if (!strcmp(buf, "row"))
-            p->rtn_granularity = RTN_PER_ROW;
-        else if (!strcmp(buf, "group"))
-            p->rtn_granularity = RTN_PER_GROUP;
-        else
-            return fail_at(r, "rtn_granularity", "%s: rtn_granularity must be tensor, row or group",
-                           where);
-    }
-    if ((s = get_int(r, t, "rtn_group", 1, 1 << 30, &v, &f)))
-        return s;
-    if (f)
-        p->rtn_group = (size_t)v;
-    if ((s = get_int(r, t, "opq_iters", 0, 100000, &v, &f)))
-        return s;
-    if (f)
-        p->opq_iters = (int)v;
-    if ((s = get_str(r, t, "opq_init", buf, sizeof buf, &f)))
-        return s;
-    if (f) {
-        if (strcmp(buf, "identity") && strcmp(buf, "random"))
-            return fail_at(r, "opq_init", "%s: opq_init must be identity or random", where);
-        p->opq_init_random = !strcmp(buf, "random");
-    }
-    if ((s = get_int(r, t, "lopq_cells", 0, 1 << 30, &v, &f)))
-        return s;
-    if (f)
-        p->lopq_cells = (size_t)v;
-    if ((s = get_str(r, t, "rtn_clip", buf, sizeof buf, &f)))
-        return s;
-    if (f) {
-        if (strcmp(buf, "minmax") && strcmp(buf, "mse"))
-            return fail_at(r, "rtn_clip", "%s: rtn_clip must be minmax or mse", where);
-        p->rtn_clip = strcmp(buf, "mse") ? RTN_CLIP_MINMAX : RTN_CLIP_MSE;
-    }
-    if ((s = get_str(r, t, "qet_layout", buf, sizeof buf, &f)))
-        return s;
-    if (f && qet_layout_parse(buf, &p->qet_layout))
-        return fail_at(r, "qet_layout", "%s: qet_layout must be blocks or inplace", where);
-    if ((s = get_str(r, t, "qet_pairing", buf, sizeof buf, &f)))
-        return s;
-    if (f && qet_pairing_parse(buf, &p->qet_pairing))
-        return fail_at(r, "qet_pairing", "%s: qet_pairing must be adjacent or strided", where);
-    if ((s = get_int(r, t, "pairing_window", 2, 1 << 30, &v, &f)))
-        return s;
-    if (f) {
-        if (v % 2)
-            return fail_at(r, "pairing_window", "%s: pairing_window must be even", where);
-        p->pairing_window = (size_t)v;
+/* The value at the top of the stack as an option's text, checked against its Lua type. */
+static int lua_option_text(reader *r, const option_def *o, const char *key, char *buf, size_t len) {
+    lua_State *L = r->L;
+    int ty = lua_type(L, -1);
+    if (o->type == OPT_UINT) {
+        if (!lua_isinteger(L, -1))
+            return fail_at(r, key, "'%s' must be an integer", key);
+        lua_Integer v = lua_tointeger(L, -1);
+        if (v < 0)
+            return fail_at(r, key, "'%s' must be in %llu..%llu (got %lld)", key,
+                           (unsigned long long)o->lo, (unsigned long long)o->hi, (long long)v);
+        snprintf(buf, len, "%lld", (long long)v);
+    } else if (o->type == OPT_REAL) {
+        if (ty != LUA_TNUMBER)
+            return fail_at(r, key, "'%s' must be a number", key);
+        snprintf(buf, len, "%.17g", lua_tonumber(L, -1));
+    } else {
+        if (ty != LUA_TSTRING)
+            return fail_at(r, key, "'%s' must be a string", key);
+        snprintf(buf, len, "%s", lua_tostring(L, -1));
     }
     return QB_OK;
+}
+
+#define MAX_ASSIGN 64
+typedef struct {
+    option_assign a[MAX_ASSIGN];
+    char text[MAX_ASSIGN][256];
+    size_t n;
+} assignments;
+
+/* Collects the options of the table at t whose key is an option with any of `flags` (keys were
+ * checked already; grid lists and the other keys are read by the caller). */
+static int collect_options(reader *r, int t, unsigned flags, const char *const *skip,
+                           size_t n_skip, assignments *as) {
+    lua_State *L = r->L;
+    as->n = 0;
+    for (size_t i = 0; option_at(i); i++) {
+        const option_def *o = option_at(i);
+        if (!(o->flags & flags))
+            continue;
+        size_t k = 0;
+        while (k < n_skip && strcmp(skip[k], o->name))
+            k++;
+        if (k < n_skip)
+            continue;
+        lua_getfield(L, t, o->name);
+        int s = QB_OK;
+        if (!lua_isnil(L, -1)) {
+            s = lua_option_text(r, o, o->name, as->text[as->n], sizeof as->text[as->n]);
+            if (!s) {
+                as->a[as->n].opt = o;
+                as->a[as->n].value = as->text[as->n];
+                as->n++;
+            }
+        }
+        lua_pop(L, 1);
+        if (s)
+            return s;
+    }
+    return QB_OK;
+}
+
+/* The one precedence rule (options.h) for a method entry or a qet.quantize call; an error names
+ * the option's line. */
+static int resolve(reader *r, quant_params *p, const char *method, const char *preset,
+                   const assignments *as, const assignments *defaults, const char *where) {
+    qb_error e = {0};
+    int s = options_resolve(p, method, preset, as->a, as->n, defaults ? defaults->a : NULL,
+                            defaults ? defaults->n : 0, "lua", &e);
+    if (!s)
+        return QB_OK;
+    const char *key = preset && *preset && strstr(e.msg, "preset") ? "preset" : NULL;
+    for (size_t i = 0; !key && i < as->n; i++)
+        if (!strncmp(e.msg, as->a[i].opt->name, strlen(as->a[i].opt->name)))
+            key = as->a[i].opt->name;
+    return fail_at(r, key, "%s: %s", where, e.msg);
 }
 
 static int method_name(reader *r, const char *key, const char *name) {
@@ -521,7 +527,68 @@ static int read_datasets(reader *r, int t, sweep_config *c) {
     return s;
 }
 
-static int read_methods(reader *r, int t, sweep_config *c, const quant_params *defaults) {
+/* A method entry: a name, or a table of method, label, preset, options and m / l lists. */
+static int read_method(reader *r, int e, method_spec *m, const assignments *defaults,
+                       const char *where) {
+    lua_State *L = r->L;
+    assignments none = {.n = 0};
+    m->base = quant_params_defaults();
+    if (lua_type(L, e) == LUA_TSTRING) {
+        const char *name = lua_tostring(L, e);
+        int s = method_name(r, "methods", name);
+        snprintf(m->label, sizeof m->label, "%s", name);
+        return s ? s : resolve(r, &m->base, name, NULL, &none, defaults, where);
+    }
+    if (!lua_istable(L, e))
+        return fail_at(r, "methods", "%s must be a method name or a table", where);
+    const char *keys[MAX_KEYS];
+    size_t nk = key_list(method_entry_keys, COUNT(method_entry_keys), OPT_METHOD, keys);
+    char method[16] = "", preset[16] = "";
+    int f, s = check_keys(r, e, keys, nk, where);
+    if (!s)
+        s = get_str(r, e, "method", method, sizeof method, &f);
+    if (!s && !f)
+        s = fail_at(r, "methods", "%s needs method = \"...\"", where);
+    if (!s)
+        s = method_name(r, "method", method);
+    if (!s)
+        s = get_str(r, e, "label", m->label, sizeof m->label, &f);
+    if (!s && !f)
+        snprintf(m->label, sizeof m->label, "%s", method);
+    if (!s)
+        s = get_str(r, e, "preset", preset, sizeof preset, NULL);
+    assignments as;
+    if (!s)
+        s = collect_options(r, e, OPT_METHOD, NULL, 0, &as);
+    if (!s)
+        s = resolve(r, &m->base, method, preset, &as, defaults, where);
+    /* m and l lists: the entry's own, else the preset's value (both beat the experiment's) */
+    long long vals[SWEEP_LIST_MAX];
+    size_t n = 0;
+    if (!s)
+        s = get_int_list(r, e, "subspaces", 1, 1 << 20, vals, &n, &f);
+    if (!s && f) {
+        m->n_subspaces = n;
+        for (size_t k = 0; k < n; k++)
+            m->subspaces[k] = (size_t)vals[k];
+    } else if (!s && options_preset_assigns(method, preset, "subspaces")) {
+        m->subspaces[0] = m->base.subspaces;
+        m->n_subspaces = 1;
+    }
+    if (!s)
+        s = get_int_list(r, e, "iterations", 0, 30, vals, &n, &f);
+    if (!s && f) {
+        m->n_iterations = n;
+        for (size_t k = 0; k < n; k++)
+            m->iterations[k] = (unsigned)vals[k];
+    } else if (!s && options_preset_assigns(method, preset, "iterations")) {
+        m->iterations[0] = m->base.iterations;
+        m->n_iterations = 1;
+    }
+    return s;
+}
+
+static int read_methods(reader *r, int t, sweep_config *c, const assignments *defaults) {
     lua_State *L = r->L;
     lua_getfield(L, t, "methods");
     if (!lua_istable(L, -1) || luaL_len(L, -1) < 1 || luaL_len(L, -1) > SWEEP_LIST_MAX) {
@@ -536,60 +603,9 @@ static int read_methods(reader *r, int t, sweep_config *c, const quant_params *d
         char where[32];
         snprintf(where, sizeof where, "methods[%zu]", i + 1);
         lua_geti(L, -1, (lua_Integer)i + 1);
-        int e = lua_gettop(L);
         method_spec *m = &c->methods[i];
         memset(m, 0, sizeof *m);
-        m->base = *defaults;
-        if (lua_type(L, e) == LUA_TSTRING) {
-            const char *name = lua_tostring(L, e);
-            if (strlen(name) >= sizeof m->base.method)
-                s = fail_at(r, "methods", "unknown method '%s'", name);
-            else {
-                strcpy(m->base.method, name);
-                strcpy(m->label, name);
-                s = method_name(r, "methods", name);
-            }
-        } else if (lua_istable(L, e)) {
-            int f;
-            s = check_keys(r, e, method_keys, COUNT(method_keys), where);
-            if (!s)
-                s = get_str(r, e, "method", m->base.method, sizeof m->base.method, &f);
-            if (!s && !f)
-                s = fail_at(r, "methods", "%s needs method = \"...\"", where);
-            if (!s)
-                s = method_name(r, "method", m->base.method);
-            if (!s)
-                s = get_str(r, e, "label", m->label, sizeof m->label, &f);
-            if (!s && !f)
-                strcpy(m->label, m->base.method);
-            if (!s)
-                s = method_options(r, e, &m->base, where);
-            lua_getfield(L, e, "preset");
-            int preset = !lua_isnil(L, -1);
-            lua_pop(L, 1);
-            if (!s && preset) { /* the preset's l, unless a list is given below */
-                m->iterations[0] = m->base.iterations;
-                m->n_iterations = 1;
-            }
-            long long vals[SWEEP_LIST_MAX];
-            size_t n = 0;
-            if (!s)
-                s = get_int_list(r, e, "subspaces", 1, 1 << 20, vals, &n, &f);
-            if (!s && f) {
-                m->n_subspaces = n;
-                for (size_t k = 0; k < n; k++)
-                    m->subspaces[k] = (size_t)vals[k];
-            }
-            if (!s)
-                s = get_int_list(r, e, "iterations", 0, 30, vals, &n, &f);
-            if (!s && f) {
-                m->n_iterations = n;
-                for (size_t k = 0; k < n; k++)
-                    m->iterations[k] = (unsigned)vals[k];
-            }
-        } else {
-            s = fail_at(r, "methods", "%s must be a method name or a table", where);
-        }
+        s = read_method(r, lua_gettop(L), m, defaults, where);
         if (!s)
             s = check_name(r, "label", m->label);
         for (size_t j = 0; !s && j < i; j++)
@@ -687,24 +703,32 @@ static int read_config(reader *r, int t, sweep_config *c) {
     lua_pop(L, 1);
     if (s)
         return s;
-    /* kmeans defaults for every method */
-    quant_params defaults = quant_params_defaults();
+    /* kmeans defaults for every method that reads them */
+    assignments defaults = {.n = 0};
     lua_getfield(L, t, "kmeans");
     if (!lua_isnil(L, -1)) {
         int e = lua_gettop(L);
-        char buf[32];
         if (!lua_istable(L, e))
             s = fail_at(r, "kmeans", "'kmeans' must be a table {init=, iters=, "
                                      "max_points_per_centroid=}");
         if (!s)
             s = check_keys(r, e, kmeans_keys, COUNT(kmeans_keys), "kmeans");
-        if (!s && !(s = get_str(r, e, "init", buf, sizeof buf, &f)) && f &&
-            kmeans_init_parse(buf, &defaults.kmeans.init))
-            s = fail_at(r, "init", "kmeans.init must be \"kmeans++\" or \"random\"");
-        if (!s && !(s = get_int(r, e, "iters", 1, 100000, &v, &f)) && f)
-            defaults.kmeans.iters = (int)v;
-        if (!s && !(s = get_int(r, e, "max_points_per_centroid", 0, 1 << 30, &v, &f)) && f)
-            defaults.kmeans.max_points_per_centroid = (int)v;
+        for (size_t k = 0; !s && k < COUNT(kmeans_keys); k++) {
+            lua_getfield(L, e, kmeans_keys[k]);
+            if (!lua_isnil(L, -1)) {
+                const option_def *o = option_find(kmeans_options[k]);
+                s = lua_option_text(r, o, kmeans_keys[k], defaults.text[defaults.n],
+                                    sizeof defaults.text[defaults.n]);
+                quant_params probe = quant_params_defaults();
+                qb_error e2 = {0};
+                if (!s && option_set(&probe, o, defaults.text[defaults.n], kmeans_keys[k], &e2))
+                    s = fail_at(r, kmeans_keys[k], "kmeans.%s", e2.msg);
+                defaults.a[defaults.n].opt = o;
+                defaults.a[defaults.n].value = defaults.text[defaults.n];
+                defaults.n++;
+            }
+            lua_pop(L, 1);
+        }
     }
     lua_pop(L, 1);
     if (s || (s = read_datasets(r, t, c)) || (s = read_methods(r, t, c, &defaults)))
@@ -812,17 +836,30 @@ static int l_dataset(lua_State *L) {
     return 1;
 }
 
-static void set_num(lua_State *L, const char *k, double v) {
-    lua_pushnumber(L, v);
-    lua_setfield(L, -2, k);
-}
-static void set_int(lua_State *L, const char *k, uint64_t v) {
-    lua_pushinteger(L, (lua_Integer)v);
-    lua_setfield(L, -2, k);
-}
-static void set_str(lua_State *L, const char *k, const char *v) {
-    lua_pushstring(L, v);
-    lua_setfield(L, -2, k);
+/* The result table of qet.quantize: the fields of `qetbench quantize --json` (cell_fields), the
+ * bits.* ones as a `bits` subtable. */
+static int push_field(const cell_field *f, void *ctx) {
+    lua_State *L = ctx;
+    int bits = !strncmp(f->name, "bits.", 5);
+    if (bits) {
+        lua_getfield(L, -1, "bits");
+        if (lua_isnil(L, -1)) {
+            lua_pop(L, 1);
+            lua_newtable(L);
+            lua_pushvalue(L, -1);
+            lua_setfield(L, -3, "bits");
+        }
+    }
+    if (f->kind == FIELD_TEXT)
+        lua_pushstring(L, f->text);
+    else if (f->kind == FIELD_INT)
+        lua_pushinteger(L, (lua_Integer)strtoull(f->text, NULL, 10));
+    else
+        lua_pushnumber(L, strtod(f->text, NULL));
+    lua_setfield(L, -2, bits ? f->name + 5 : f->name);
+    if (bits)
+        lua_pop(L, 1);
+    return 0;
 }
 
 static int l_quantize(lua_State *L) {
@@ -830,33 +867,21 @@ static int l_quantize(lua_State *L) {
     reader r;
     qb_error e = {0};
     call_reader(L, &r, &e);
-    quant_params p = quant_params_defaults();
-    p.seed = 1;
-    long long v;
-    int f, s = check_keys(&r, 1, quantize_keys, COUNT(quantize_keys), "qet.quantize");
-    char buf[32];
-    if (!s && !(s = get_str(&r, 1, "method", p.method, sizeof p.method, &f)) && f &&
-        !quantizer_find(p.method))
-        s = qb_fail(&e, "unknown method '%s' (built in: %s)", p.method, quantizer_names());
-    if (!s && !(s = get_num(&r, 1, "ratio", &p.ratio, NULL)) && p.ratio < 0)
-        s = qb_fail(&e, "ratio must be positive");
-    if (!s && !(s = get_int(&r, 1, "ks", 1, 1LL << 24, &v, &f)) && f)
-        p.ks = (uint64_t)v;
-    if (!s && !(s = get_int(&r, 1, "bits", 1, 24, &v, &f)) && f)
-        p.rtn_bits = (unsigned)v;
-    if (!s && !(s = get_int(&r, 1, "subspaces", 1, 1 << 20, &v, &f)) && f)
-        p.subspaces = (size_t)v;
-    if (!s && !(s = get_int(&r, 1, "iterations", 0, 30, &v, &f)) && f)
-        p.iterations = (unsigned)v;
-    if (!s && !(s = get_int(&r, 1, "seed", 0, LLONG_MAX, &v, &f)) && f)
-        p.seed = (uint64_t)v;
-    if (!s && !(s = get_str(&r, 1, "accounting", buf, sizeof buf, &f)) && f &&
-        accounting_parse(buf, &p.accounting))
-        s = qb_fail(&e, "accounting must be \"full\" or \"free-imap\"");
-    if (!s && !(s = get_int(&r, 1, "source_bits", 1, 64, &v, &f)) && f)
-        p.source_bits = (unsigned)v;
+    const char *keys[MAX_KEYS];
+    size_t nk = key_list(quantize_extra_keys, COUNT(quantize_extra_keys), OPT_CELL | OPT_METHOD,
+                         keys);
+    char method[16] = "pq", preset[16] = "";
+    assignments as;
+    int s = check_keys(&r, 1, keys, nk, "qet.quantize");
     if (!s)
-        s = method_options(&r, 1, &p, "qet.quantize");
+        s = get_str(&r, 1, "method", method, sizeof method, NULL);
+    if (!s)
+        s = get_str(&r, 1, "preset", preset, sizeof preset, NULL);
+    if (!s)
+        s = collect_options(&r, 1, OPT_CELL | OPT_METHOD, NULL, 0, &as);
+    quant_params p = quant_params_defaults();
+    if (!s)
+        s = resolve(&r, &p, method, preset, &as, NULL, "qet.quantize");
     if (!s && p.ratio <= 0 && !p.ks && !p.rtn_bits)
         s = qb_fail(&e, "qet.quantize needs ratio, ks or bits");
     if (s)
@@ -869,58 +894,7 @@ static int l_quantize(lua_State *L) {
     if (cell_run(&p, x, &cr, NULL, &e))
         return raise(L, &e);
     lua_newtable(L);
-    set_str(L, "method", cr.params.method);
-    set_int(L, "n", cr.n);
-    set_int(L, "d", cr.d);
-    set_int(L, "subspaces", cr.params.subspaces);
-    set_int(L, "ks", cr.params.ks);
-    set_int(L, "rtn_bits", cr.params.rtn_bits);
-    set_int(L, "iterations", cr.params.iterations);
-    set_str(L, "accounting", accounting_name(cr.params.accounting));
-    set_int(L, "seed", cr.params.seed);
-    set_str(L, "kmeans_init", kmeans_init_name(cr.params.kmeans.init));
-    set_int(L, "kmeans_iters", (uint64_t)cr.params.kmeans.iters);
-    set_int(L, "source_bits", cr.params.source_bits);
-    lua_newtable(L);
-    set_int(L, "codes", cr.bits.codes);
-    set_int(L, "codebooks", cr.bits.codebooks);
-    set_int(L, "indicator_maps", cr.bits.indicator_maps);
-    set_int(L, "rotation", cr.bits.rotation);
-    set_int(L, "coarse", cr.bits.coarse);
-    set_int(L, "scales", cr.bits.scales);
-    set_int(L, "total", storage_total(&cr.bits));
-    set_int(L, "charged", cr.charged_bits);
-    lua_setfield(L, -2, "bits");
-    set_int(L, "original_bits", cr.original_bits);
-    set_num(L, "target_ratio", cr.params.ratio);
-    set_num(L, "ratio", cr.ratio);
-    set_num(L, "mse", cr.error.mse);
-    set_num(L, "mae", cr.error.mae);
-    set_num(L, "mre", cr.error.mre);
-    set_int(L, "mre_excluded", cr.error.mre_excluded);
-    set_num(L, "seconds_quantize", cr.seconds_quantize);
-    set_num(L, "seconds_dequantize", cr.seconds_dequantize);
-    set_int(L, "codebook_bits", strcmp(cr.params.method, "rtn") ? cr.params.codebook_bits : 0);
-    set_str(L, "residual", cr.params.residual);
-    set_str(L, "rtn_clip", cr.params.rtn_clip == RTN_CLIP_MSE ? "mse" : "minmax");
-    set_str(L, "qet_layout", qet_layout_name(cr.params.qet_layout));
-    set_str(L, "qet_pairing", qet_pairing_name(cr.params.qet_pairing));
-    set_int(L, "pairing_window", qet_order_of(&cr.params, cr.params.iterations, cr.d).window);
-    lua_createtable(L, (int)cr.params.n_stages, 0); /* qet's solved chain, as in --json */
-    for (size_t i = 0; i < cr.params.n_stages; i++) {
-        const quant_stage *st = &cr.params.stages[i];
-        lua_newtable(L);
-        set_str(L, "kind", st->kind == STAGE_RTN ? "rtn" : st->levels ? "qet" : "pq");
-        set_num(L, "share", st->share);
-        if (st->kind == STAGE_RTN) {
-            set_int(L, "bits", st->rtn_bits);
-        } else {
-            set_int(L, "levels", st->levels);
-            set_int(L, "ks", st->ks);
-        }
-        lua_rawseti(L, -2, (lua_Integer)i + 1);
-    }
-    lua_setfield(L, -2, "stages");
+    cell_fields(&cr, push_field, L);
     return 1;
 }
 

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <hdf5.h>
 #include <math.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,8 +14,9 @@
 #include <unistd.h>
 
 #include "h5io.h"
+#include "options.h"
 
-typedef enum { COL_STR, COL_U64, COL_UINT, COL_INT, COL_F64 } col_type;
+typedef enum { COL_STR, COL_U64, COL_UINT, COL_I64, COL_F64 } col_type;
 
 typedef struct {
     const char *name;
@@ -25,23 +27,83 @@ typedef struct {
 #define S(f) {#f, COL_STR, offsetof(result_row, f), sizeof(((result_row *)0)->f)}
 #define U64(f) {#f, COL_U64, offsetof(result_row, f), sizeof(uint64_t)}
 #define UINT(f) {#f, COL_UINT, offsetof(result_row, f), sizeof(unsigned)}
-#define INT(f) {#f, COL_INT, offsetof(result_row, f), sizeof(int)}
 #define F64(f) {#f, COL_F64, offsetof(result_row, f), sizeof(double)}
 
-static const column columns[] = {
-    S(key), S(status), S(experiment), S(dataset), S(label), S(method), S(data_kind), F64(data_mu),
-    F64(data_sigma), U64(n), U64(d),
-    UINT(source_bits), U64(subspaces), U64(ks), UINT(rtn_bits), UINT(iterations),
-    UINT(codebook_bits), S(residual), S(kmeans_init), INT(kmeans_iters),
-    INT(max_points_per_centroid), S(stages), INT(opq_iters), INT(opq_init_random),
-    U64(lopq_cells), S(rtn_granularity), S(rtn_clip), S(qet_layout), S(qet_pairing),
-    U64(pairing_window), S(accounting), UINT(seed_index), U64(seed),
-    F64(target_ratio), F64(ratio), U64(bits_codes), U64(bits_codebooks), U64(bits_indicator_maps),
-    U64(bits_rotation), U64(bits_coarse), U64(bits_scales), U64(bits_total), U64(bits_charged),
-    U64(original_bits), F64(mse), F64(mae), F64(mre), U64(mre_excluded), F64(seconds_quantize),
-    F64(seconds_dequantize), S(baseline), F64(qtr), F64(dtr), S(versions), S(revision), S(note),
+/* The fixed columns; the method options of the option table follow, generated (see columns_build)
+ * before `baseline`. */
+static const column fixed_head[] = {
+    S(key), S(status), S(experiment), S(dataset), S(label), S(method), S(preset), S(data_kind),
+    F64(data_mu), F64(data_sigma), U64(n), U64(d), UINT(source_bits), U64(subspaces), U64(ks),
+    UINT(rtn_bits), UINT(iterations), S(accounting), UINT(seed_index), U64(seed),
+    F64(target_ratio), S(stages), F64(ratio), U64(bits_codes), U64(bits_codebooks),
+    U64(bits_indicator_maps), U64(bits_rotation), U64(bits_coarse), U64(bits_scales),
+    U64(bits_total), U64(bits_charged), U64(original_bits), F64(mse), F64(mae), F64(mre),
+    U64(mre_excluded), F64(seconds_quantize), F64(seconds_dequantize), F64(seconds_fit),
+    F64(seconds_encode),
 };
-#define N_COLUMNS (sizeof columns / sizeof *columns)
+static const column fixed_tail[] = {
+    S(baseline), F64(qtr), F64(dtr), S(versions), S(revision), S(note),
+};
+#define N_HEAD (sizeof fixed_head / sizeof *fixed_head)
+#define N_TAIL (sizeof fixed_tail / sizeof *fixed_tail)
+#define MAX_COLUMNS (N_HEAD + RESULT_MAX_OPTIONS + N_TAIL)
+
+/* Columns of earlier versions that a results file may still hold: read and dropped. */
+static const char *const retired_columns[] = {"opq_init_random", "rtn_clip_note"};
+
+static column columns[MAX_COLUMNS];
+static size_t n_columns;
+static pthread_once_t columns_once = PTHREAD_ONCE_INIT;
+
+static int fixed_column(const char *name) {
+    for (size_t i = 0; i < N_HEAD; i++)
+        if (!strcmp(fixed_head[i].name, name))
+            return 1;
+    return 0;
+}
+
+/* Every option with no fixed column of its name gets one: integers (and enums' names, text) as
+ * the option table types them. */
+static void columns_build(void) {
+    size_t n = 0, k = 0;
+    for (size_t i = 0; i < N_HEAD; i++)
+        columns[n++] = fixed_head[i];
+    for (size_t i = 0; option_at(i); i++) {
+        const option_def *o = option_at(i);
+        if (fixed_column(option_field(o)))
+            continue;
+        if (k == RESULT_MAX_OPTIONS)
+            abort(); /* RESULT_MAX_OPTIONS is smaller than the option table */
+        columns[n++] = o->type == OPT_UINT
+                           ? (column){option_field(o), COL_I64,
+                                      offsetof(result_row, option_int) + k * sizeof(int64_t),
+                                      sizeof(int64_t)}
+                           : (column){option_field(o), COL_STR,
+                                      offsetof(result_row, option_text) + k * RESULT_OPTION_TEXT,
+                                      RESULT_OPTION_TEXT};
+        k++;
+    }
+    for (size_t i = 0; i < N_TAIL; i++)
+        columns[n++] = fixed_tail[i];
+    n_columns = n;
+}
+
+static void columns_ready(void) { pthread_once(&columns_once, columns_build); }
+
+static const column *column_named(const char *name) {
+    columns_ready();
+    char want[96];
+    snprintf(want, sizeof want, "%s", name);
+    for (char *c = want; *c; c++)
+        if (*c == '.')
+            *c = '_';
+    for (size_t i = 0; i < n_columns; i++)
+        if (!strcmp(columns[i].name, want))
+            return &columns[i];
+    return NULL;
+}
+
+int results_has_column(const char *name) { return column_named(name) != NULL; }
 
 void result_table_free(result_table *t) {
     free(t->rows);
@@ -203,10 +265,11 @@ void result_table_time_ratios(result_table *t) {
 /* ---- CSV ---- */
 
 const char *results_csv_header(void) {
-    static char header[2048];
+    static char header[4096];
+    columns_ready();
     if (!header[0]) {
         size_t at = 0;
-        for (size_t c = 0; c < N_COLUMNS; c++)
+        for (size_t c = 0; c < n_columns; c++)
             at += (size_t)snprintf(header + at, sizeof header - at, "%s%s", c ? "," : "",
                                    columns[c].name);
         snprintf(header + at, sizeof header - at, "\n");
@@ -235,7 +298,7 @@ static size_t put_field(char *buf, size_t len, const result_row *r, const column
     }
     case COL_U64: return (size_t)snprintf(buf, len, "%llu", *(const unsigned long long *)(const void *)p);
     case COL_UINT: return (size_t)snprintf(buf, len, "%u", *(const unsigned *)(const void *)p);
-    case COL_INT: return (size_t)snprintf(buf, len, "%d", *(const int *)(const void *)p);
+    case COL_I64: return (size_t)snprintf(buf, len, "%lld", (long long)*(const int64_t *)(const void *)p);
     case COL_F64: {
         double v = *(const double *)(const void *)p;
         return isfinite(v) ? (size_t)snprintf(buf, len, "%.17g", v) : (size_t)snprintf(buf, len, "nan");
@@ -245,8 +308,9 @@ static size_t put_field(char *buf, size_t len, const result_row *r, const column
 }
 
 size_t results_format_csv(const result_row *r, char *buf, size_t len) {
+    columns_ready();
     size_t at = 0;
-    for (size_t c = 0; c < N_COLUMNS; c++) {
+    for (size_t c = 0; c < n_columns; c++) {
         if (c) {
             if (at + 1 >= len)
                 return 0;
@@ -317,31 +381,41 @@ static int parse_field(result_row *r, const column *c, const char *s) {
         return 0;
     case COL_U64: *(uint64_t *)(void *)p = strtoull(s, &end, 10); break;
     case COL_UINT: *(unsigned *)(void *)p = (unsigned)strtoul(s, &end, 10); break;
-    case COL_INT: *(int *)(void *)p = (int)strtol(s, &end, 10); break;
+    case COL_I64: *(int64_t *)(void *)p = strtoll(s, &end, 10); break;
     case COL_F64: *(double *)(void *)p = strtod(s, &end); break;
     }
     return errno || *end || end == s ? -1 : 0;
+}
+
+int results_row_set(result_row *r, const char *name, const char *text, qb_error *err) {
+    const column *c = column_named(name);
+    if (!c)
+        return qb_internal(err, "a cell reports '%s' but the results have no such column", name);
+    if (parse_field(r, c, text))
+        return qb_internal(err, "results column %s cannot hold '%s'", c->name, text);
+    return QB_OK;
 }
 
 int results_read(const char *dir, result_table *t, qb_error *err) {
     char path[4096];
     snprintf(path, sizeof path, "%s/results.csv", dir);
     *t = (result_table){0};
+    columns_ready();
     FILE *f = fopen(path, "r");
     if (!f)
         return errno == ENOENT ? QB_OK : qb_fail(err, "cannot read %s: %s", path, strerror(errno));
     char *line = NULL;
     size_t cap = 0;
     ssize_t len;
-    int map[N_COLUMNS], n_header = 0, s = QB_OK;
+    int map[MAX_COLUMNS + 8], n_header = 0, s = QB_OK;
     long lineno = 0;
     while ((len = getline(&line, &cap, f)) > 0) {
         lineno++;
         if (line[len - 1] != '\n')
             break; /* cut by an interrupted write: that row was never committed */
         line[len - 1] = 0;
-        char *fields[N_COLUMNS + 1];
-        int nf = split_csv(line, fields, (int)N_COLUMNS + 1);
+        char *fields[MAX_COLUMNS + 9];
+        int nf = split_csv(line, fields, (int)MAX_COLUMNS + 9);
         if (lineno == 1) {
             if (nf < 1) {
                 s = qb_fail(err, "%s: malformed header", path);
@@ -350,10 +424,13 @@ int results_read(const char *dir, result_table *t, qb_error *err) {
             n_header = nf;
             for (int i = 0; i < nf; i++) {
                 map[i] = -1;
-                for (size_t c = 0; c < N_COLUMNS; c++)
+                for (size_t c = 0; c < n_columns; c++)
                     if (!strcmp(fields[i], columns[c].name))
                         map[i] = (int)c;
-                if (map[i] < 0) {
+                for (size_t k = 0; map[i] < 0 && k < sizeof retired_columns / sizeof *retired_columns; k++)
+                    if (!strcmp(fields[i], retired_columns[k]))
+                        map[i] = -2;
+                if (map[i] == -1) {
                     s = qb_fail(err, "%s: unknown column '%s'", path, fields[i]);
                     break;
                 }
@@ -370,7 +447,7 @@ int results_read(const char *dir, result_table *t, qb_error *err) {
         memset(&r, 0, sizeof r);
         r.qtr = r.dtr = NAN;
         for (int i = 0; i < nf && !s; i++)
-            if (parse_field(&r, &columns[map[i]], fields[i]))
+            if (map[i] >= 0 && parse_field(&r, &columns[map[i]], fields[i]))
                 s = qb_fail(err, "%s:%ld: bad value '%s' in column %s", path, lineno, fields[i],
                             columns[map[i]].name);
         if (!s)
@@ -489,8 +566,9 @@ static int write_csv(const char *dir, const result_table *t, qb_error *err) {
 
 /* The compound type of one row: strings as fixed-size C strings, numbers native. */
 static hid_t row_type(void) {
+    columns_ready();
     hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(result_row));
-    for (size_t c = 0; c < N_COLUMNS; c++) {
+    for (size_t c = 0; c < n_columns; c++) {
         const column *col = &columns[c];
         hid_t m;
         switch (col->type) {
@@ -501,7 +579,7 @@ static hid_t row_type(void) {
             break;
         case COL_U64: m = H5Tcopy(H5T_NATIVE_UINT64); break;
         case COL_UINT: m = H5Tcopy(H5T_NATIVE_UINT); break;
-        case COL_INT: m = H5Tcopy(H5T_NATIVE_INT); break;
+        case COL_I64: m = H5Tcopy(H5T_NATIVE_INT64); break;
         default: m = H5Tcopy(H5T_NATIVE_DOUBLE); break;
         }
         H5Tinsert(t, col->name, col->offset, m);

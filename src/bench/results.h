@@ -17,25 +17,22 @@
 #define RESULT_INFEASIBLE "infeasible"
 #define RESULT_INVALID "invalid"
 
+#define RESULT_MAX_OPTIONS 40 /* option-table entries that get a generated column */
+#define RESULT_OPTION_TEXT 128
+
 typedef struct {
     char key[256];
     char status[16];
     char note[256]; /* the reason, for rows that are not ok */
-    char experiment[64], dataset[64], label[64], method[16];
+    char experiment[64], dataset[64], label[64], method[16], preset[16];
     char data_kind[16]; /* synthetic, gaussian or file */
     double data_mu, data_sigma; /* gaussian: the generator's parameters (0 otherwise) */
     uint64_t n, d;
     unsigned source_bits;
-    uint64_t subspaces, ks;
-    unsigned rtn_bits, iterations, codebook_bits;
-    char residual[128], kmeans_init[16], rtn_granularity[8], accounting[16];
-    char stages[160]; /* qet's solved chain, e.g. "qet:l3:k180:0.7+pq:k64:0.3" */
-    char rtn_clip[12];                 /* rtn: minmax or mse; lloyd: mse-init */
-    char qet_layout[12], qet_pairing[12]; /* qet / rpq: blocks|inplace, adjacent|strided */
-    uint64_t pairing_window;              /* the pairing window (2 = adjacent), 0 for l = 0 */
-    int opq_iters, opq_init_random;
-    uint64_t lopq_cells;
-    int kmeans_iters, max_points_per_centroid;
+    uint64_t subspaces, ks; /* 0 for methods without subspaces */
+    unsigned rtn_bits, iterations;
+    char accounting[16];
+    char stages[256]; /* a chain's solved stages, e.g. "qet:l3:k180:0.7+pq:l0:k64:0.3" */
     unsigned seed_index;
     uint64_t seed;
     double target_ratio, ratio;
@@ -43,10 +40,13 @@ typedef struct {
         bits_scales, bits_total, bits_charged, original_bits;
     double mse, mae, mre;
     uint64_t mre_excluded;
-    double seconds_quantize, seconds_dequantize;
+    double seconds_quantize, seconds_dequantize, seconds_fit, seconds_encode;
     char baseline[64]; /* QTR/DTR divide by this label's times at the same data, m, ratio, seed */
     double qtr, dtr;   /* NaN when the baseline row is missing */
     char versions[256], revision[64];
+    /* The method options (options.h) without a column above, one generated column each. */
+    int64_t option_int[RESULT_MAX_OPTIONS];
+    char option_text[RESULT_MAX_OPTIONS][RESULT_OPTION_TEXT];
 } result_row;
 
 typedef struct {
@@ -85,6 +85,12 @@ void results_append_close(results_appender *a);
 int results_write_all(const char *dir, const result_table *t, qb_error *err);
 /* Only DIR/results.h5 (called while a sweep runs, so the HDF5 copy trails the CSV by little). */
 int results_write_h5(const char *dir, const result_table *t, qb_error *err);
+
+/* Sets the column called `name` ("bits.codes" is column bits_codes) from its text form, as a CSV
+ * field is read. QB_EINTERNAL for a name with no column: every field a cell reports has one. */
+int results_row_set(result_row *r, const char *name, const char *text, qb_error *err);
+/* Whether a column of that name exists. */
+int results_has_column(const char *name);
 
 /* One CSV line (with its newline) into buf; returns its length, or 0 if it does not fit. */
 size_t results_format_csv(const result_row *r, char *buf, size_t len);

@@ -16,6 +16,7 @@
 #include "qet.h"
 #include "h5io.h"
 #include "metrics.h"
+#include "options.h"
 #include "results.h"
 #include "rng.h"
 #include "summary.h"
@@ -28,10 +29,7 @@ void sweep_config_defaults(sweep_config *c) {
     c->seeds = 1;
     c->accounting[0] = ACCOUNTING_FULL;
     c->n_accounting = 1;
-    c->subspaces[0] = 8;
-    c->n_subspaces = 1;
-    c->iterations[0] = 1;
-    c->n_iterations = 1;
+    /* no subspaces or iterations lists: each method's own m and l (options.h defaults, presets) */
 }
 
 int sweep_uses_subspaces(const quant_params *p) {
@@ -53,18 +51,12 @@ static void describe_data(const dataset_spec *ds, char *buf, size_t len) {
              ds->mu, ds->sigma, ds->file, ds->path, ds->source_bits);
 }
 
-/* ... and the data plus the method's options. */
+/* ... and the data plus the method's options (those it reads, from the option table). */
 static void describe(const dataset_spec *ds, const quant_params *b, char *buf, size_t len) {
-    char data[1400];
+    char data[1400], opts[600];
     describe_data(ds, data, sizeof data);
-    snprintf(buf, len,
-             "%s;method=%s,init=%s,ki=%d,mppc=%d,cb=%u,res=%s,rtn=%d/%zu/%d,opq=%d/%d,lopq=%zu,"
-             "order=%d/%d/%zu",
-             data, b->method, kmeans_init_name(b->kmeans.init), b->kmeans.iters,
-             b->kmeans.max_points_per_centroid, b->codebook_bits, b->residual,
-             (int)b->rtn_granularity, b->rtn_group, (int)b->rtn_clip, b->opq_iters,
-             b->opq_init_random, b->lopq_cells, (int)b->qet_layout, (int)b->qet_pairing,
-             b->pairing_window);
+    options_describe(b, opts, sizeof opts);
+    snprintf(buf, len, "%s;method=%s,preset=%s,%s", data, b->method, b->preset, opts);
 }
 
 static int push_cell(sweep_cell **cells, size_t *n, size_t *cap, const sweep_cell *c,
@@ -98,10 +90,18 @@ int sweep_expand(const sweep_config *c, sweep_cell **cells, size_t *n, qb_error 
             snprintf(opt_hash, sizeof opt_hash, "%016llx",
                      (unsigned long long)rng_hash_string(desc));
             /* Dimensions the method ignores collapse to one value. */
+            /* Lists given win; where neither the entry nor the experiment lists m or l, the
+             * method's own value (a preset's, or the default) is the one cell. */
             const size_t *ml = ms->n_subspaces ? ms->subspaces : c->subspaces;
             size_t n_m = ms->n_subspaces ? ms->n_subspaces : c->n_subspaces;
             const unsigned *ll = ms->n_iterations ? ms->iterations : c->iterations;
             size_t n_l = ms->n_iterations ? ms->n_iterations : c->n_iterations;
+            const size_t own_m[1] = {b->subspaces};
+            const unsigned own_l[1] = {b->iterations};
+            if (!n_m)
+                ml = own_m, n_m = 1;
+            if (!n_l)
+                ll = own_l, n_l = 1;
             static const size_t no_m[1] = {0};
             static const unsigned no_l[1] = {0};
             static const accounting_mode full_only[1] = {ACCOUNTING_FULL};
@@ -218,63 +218,36 @@ static void progress_show(progress *p, int final) {
 
 /* ---- one cell ---- */
 
-static void row_from_params(result_row *r, const sweep_config *c, const sweep_cell *cell,
-                            const quant_params *p) {
+typedef struct {
+    result_row *row;
+    qb_error *err;
+} row_sink;
+
+static int set_column(const cell_field *f, void *ctx) {
+    row_sink *rs = ctx;
+    return results_row_set(rs->row, f->name, f->text, rs->err);
+}
+
+/* The row of a cell: what the experiment says about it, then every field the cell reports. */
+static int fill_row(result_row *r, const sweep_config *c, const sweep_cell *cell,
+                    const cell_result *cr, qb_error *err) {
     const dataset_spec *ds = &c->datasets[cell->dataset];
     snprintf(r->key, sizeof r->key, "%s", cell->key);
     snprintf(r->experiment, sizeof r->experiment, "%s", c->name);
     snprintf(r->dataset, sizeof r->dataset, "%s", ds->name);
     snprintf(r->label, sizeof r->label, "%s", c->methods[cell->method].label);
-    snprintf(r->method, sizeof r->method, "%s", p->method);
     static const char *kinds[] = {"synthetic", "gaussian", "file"};
     snprintf(r->data_kind, sizeof r->data_kind, "%s", kinds[ds->kind]);
     r->data_mu = ds->mu;
     r->data_sigma = ds->sigma;
-    r->subspaces = sweep_uses_subspaces(p) ? p->subspaces : 0;
-    r->ks = sweep_uses_subspaces(p) ? p->ks : 0;
-    int scalar = !strcmp(p->method, "rtn") || !strcmp(p->method, "lloyd");
-    int chain = !strcmp(p->method, "qet") || !strcmp(p->method, "rpq");
-    r->rtn_bits = scalar ? p->rtn_bits : 0;
-    r->iterations = p->iterations;
-    r->codebook_bits = p->codebook_bits;
-    snprintf(r->residual, sizeof r->residual, "%s", p->residual);
-    snprintf(r->kmeans_init, sizeof r->kmeans_init, "%s", kmeans_init_name(p->kmeans.init));
-    r->kmeans_iters = p->kmeans.iters;
-    r->max_points_per_centroid = p->kmeans.max_points_per_centroid;
-    static const char *gran[] = {"tensor", "row", "group"};
-    snprintf(r->rtn_granularity, sizeof r->rtn_granularity, "%s",
-             gran[p->rtn_granularity <= RTN_PER_GROUP ? p->rtn_granularity : 0]);
-    snprintf(r->rtn_clip, sizeof r->rtn_clip, "%s",
-             !scalar ? "" : !strcmp(p->method, "lloyd") ? "mse-init"
-                          : p->rtn_clip == RTN_CLIP_MSE ? "mse" : "minmax");
-    snprintf(r->qet_layout, sizeof r->qet_layout, "%s", chain ? qet_layout_name(p->qet_layout) : "");
-    snprintf(r->qet_pairing, sizeof r->qet_pairing, "%s",
-             chain ? qet_pairing_name(p->qet_pairing) : "");
-    r->pairing_window = chain && p->iterations ? qet_order_of(p, p->iterations, r->d).window : 0;
-    snprintf(r->accounting, sizeof r->accounting, "%s", accounting_name(p->accounting));
-    size_t at = 0;
-    for (size_t i = 0; chain && i < p->n_stages && at < sizeof r->stages; i++) {
-        const quant_stage *st = &p->stages[i];
-        int w = st->kind == STAGE_RTN
-                    ? snprintf(r->stages + at, sizeof r->stages - at, "%srtn:b%u:%.3g", i ? "+" : "",
-                               st->rtn_bits, st->share)
-                    : snprintf(r->stages + at, sizeof r->stages - at, "%s%s:l%u:k%llu:%.3g",
-                               i ? "+" : "", st->levels ? "qet" : "pq", st->levels,
-                               (unsigned long long)st->ks, st->share);
-        at += w > 0 ? (size_t)w : 0;
-    }
-    if (!strcmp(p->method, "opq") || !strcmp(p->method, "lopq")) {
-        r->opq_iters = p->opq_iters;
-        r->opq_init_random = p->opq_init_random;
-    }
-    r->lopq_cells = strcmp(p->method, "lopq") ? 0 : p->lopq_cells;
     r->seed_index = cell->seed_index;
-    r->seed = c->seed;
-    r->target_ratio = p->ratio;
-    r->source_bits = p->source_bits;
     snprintf(r->baseline, sizeof r->baseline, "%s", c->baseline);
     snprintf(r->versions, sizeof r->versions, "%s", qb_versions());
     snprintf(r->revision, sizeof r->revision, "%s", qb_revision());
+    row_sink rs = {r, err};
+    int s = cell_fields(cr, set_column, &rs);
+    r->seed = c->seed; /* the experiment's seed: cells differ by seed_index */
+    return s;
 }
 
 /* Runs one cell into r. Bad parameters and infeasible budgets become rows; only internal
@@ -303,35 +276,25 @@ static int run_cell(const sweep_config *c, const sweep_cell *cell, const matrix 
     s = cell_run(&p, x, &cr, NULL, &cerr);
     matrix_free(&own);
     if (s == QB_EINPUT) {
-        row_from_params(r, c, cell, &p);
+        /* the parameters as given, and NaN for everything not measured */
+        memset(&cr, 0, sizeof cr);
+        cr.params = p;
+        cr.n = r->n;
+        cr.d = r->d;
+        cr.ratio = cr.error.mse = cr.error.mae = cr.error.mre = NAN;
+        cr.seconds_quantize = cr.seconds_dequantize = cr.seconds_fit = cr.seconds_encode = NAN;
+        s = fill_row(r, c, cell, &cr, err);
         snprintf(r->status, sizeof r->status, "%s",
-                 strncmp(cerr.msg, "infeasible", 10) ? RESULT_INVALID : RESULT_INFEASIBLE);
+                 cerr.infeasible ? RESULT_INFEASIBLE : RESULT_INVALID);
         snprintf(r->note, sizeof r->note, "%.255s", cerr.msg);
-        return QB_OK;
+        return s;
     }
     if (s) {
         *err = cerr;
         return s;
     }
-    row_from_params(r, c, cell, &cr.params);
     snprintf(r->status, sizeof r->status, "%s", RESULT_OK);
-    r->ratio = cr.ratio;
-    r->bits_codes = cr.bits.codes;
-    r->bits_codebooks = cr.bits.codebooks;
-    r->bits_indicator_maps = cr.bits.indicator_maps;
-    r->bits_rotation = cr.bits.rotation;
-    r->bits_coarse = cr.bits.coarse;
-    r->bits_scales = cr.bits.scales;
-    r->bits_total = storage_total(&cr.bits);
-    r->bits_charged = cr.charged_bits;
-    r->original_bits = cr.original_bits;
-    r->mse = cr.error.mse;
-    r->mae = cr.error.mae;
-    r->mre = cr.error.mre;
-    r->mre_excluded = cr.error.mre_excluded;
-    r->seconds_quantize = cr.seconds_quantize;
-    r->seconds_dequantize = cr.seconds_dequantize;
-    return QB_OK;
+    return fill_row(r, c, cell, &cr, err);
 }
 
 /* Canonical files from whatever the CSV holds: sorted rows, QTR/DTR, HDF5 copy, summary. */

@@ -36,7 +36,9 @@ static void print_help(void) {
            QB_VERSION);
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
         printf("  %-10s %s\n", commands[i].name, commands[i].summary);
-    printf("\nmethods: %s\n", quantizer_names());
+    printf("\nmethods:\n");
+    for (size_t i = 0; quantizer_at(i); i++)
+        printf("  %-10s %s\n", quantizer_at(i)->name, quantizer_at(i)->help);
 }
 
 int main(int argc, char **argv) {

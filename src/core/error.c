@@ -7,6 +7,7 @@
 static int record(qb_error *err, int status, const char *fmt, va_list ap) {
     if (err) {
         err->status = status;
+        err->infeasible = 0;
         vsnprintf(err->msg, sizeof err->msg, fmt, ap);
     }
     return status;
@@ -17,6 +18,16 @@ int qb_fail(qb_error *err, const char *fmt, ...) {
     va_start(ap, fmt);
     int s = record(err, QB_EINPUT, fmt, ap);
     va_end(ap);
+    return s;
+}
+
+int qb_infeasible(qb_error *err, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    int s = record(err, QB_EINPUT, fmt, ap);
+    va_end(ap);
+    if (err)
+        err->infeasible = 1;
     return s;
 }
 

@@ -70,20 +70,112 @@ int qet_parse_stages(quant_params *p, qb_error *err) {
     return QB_OK;
 }
 
-int qet_apply_preset(quant_params *p, const char *name, qb_error *err) {
-    if (!strcmp(name, "basic")) {
-        p->residual[0] = 0;
-        p->codebook_bits = FLOAT_BITS;
-        if (!p->iterations)
-            p->iterations = 1;
-    } else if (!strcmp(name, "authors")) {
-        p->iterations = 3;
-        snprintf(p->residual, sizeof p->residual, "pq:0.3");
-        p->codebook_bits = 10;
-    } else {
-        return qb_fail(err, "unknown QET preset '%s' (basic or authors)", name);
+
+
+/* ---- budget ---- */
+
+typedef struct {
+    size_t n, d, m;
+    unsigned entry_bits;
+} stage_shape;
+
+/* A vector stage: PQ storage with codebook entries at entry_bits (CQO adds its scale/offset). */
+static storage_bits stage_of_k(uint64_t k, const void *ctx) {
+    const stage_shape *c = ctx;
+    return budget_pq(c->n, c->d, c->m, k, c->entry_bits);
+}
+
+static uint64_t qet_indicator_bits(const quant_params *p, size_t n, size_t d) {
+    uint64_t bits = 0;
+    for (size_t i = 0; i < p->n_stages; i++)
+        if (p->stages[i].kind == STAGE_VECTOR)
+            bits += budget_indicator_bits(n, d, p->stages[i].levels);
+    return bits;
+}
+
+/* QET: indicator maps come off the top (unless free-imap), then each stage fits its largest k_s
+ * (or RTN bits) into its share of what remains. */
+int qet_solve_chain(quant_params *p, size_t n, size_t d, uint64_t budget, qb_error *err) {
+    int s = solve_vq_shape(p, d, err);
+    if (!s && (p->codebook_bits < 1 || p->codebook_bits > 32))
+        s = qb_fail(err, "codebook bits must be in 1..32 (got %u)", p->codebook_bits);
+    if (!s)
+        s = qet_parse_stages(p, err);
+    for (size_t i = 0; !s && i < p->n_stages; i++)
+        if (p->stages[i].kind == STAGE_VECTOR) {
+            qet_order o = qet_order_of(p, p->stages[i].levels, d);
+            s = qet_check_order(d, &o, err);
+        }
+    if (s)
+        return s;
+    if (p->ks) {
+        if (p->n_stages > 1)
+            return qb_fail(err, "a qet chain with residual stages needs --ratio, not --ks");
+        if (p->ks > n)
+            return qb_fail(err, "k_s = %llu exceeds the %zu rows", (unsigned long long)p->ks, n);
+        p->stages[0].ks = p->ks;
+        return QB_OK;
     }
+    if (p->ratio <= 0)
+        return qb_fail(err, "QET needs --ks or --ratio");
+    uint64_t imap = qet_indicator_bits(p, n, d);
+    uint64_t charged_imap = p->accounting == ACCOUNTING_FULL ? imap : 0;
+    if (charged_imap >= budget)
+        return qb_infeasible(err,
+                             "infeasible budget: %s at ratio %g allows %llu bits but its indicator "
+                             "maps alone need %llu (try fewer levels or --accounting free-imap)",
+                             p->method, p->ratio, (unsigned long long)budget,
+                             (unsigned long long)imap);
+    uint64_t rest = budget - charged_imap;
+    for (size_t i = 0; i < p->n_stages; i++) {
+        quant_stage *st = &p->stages[i];
+        uint64_t share = (uint64_t)((double)rest * st->share);
+        if (st->kind == STAGE_RTN) {
+            st->rtn_bits = 0;
+            for (unsigned b = BITS_MAX_WIDTH; b >= 1 && !st->rtn_bits; b--) {
+                storage_bits sb = budget_rtn(n, d, b, 0);
+                if (storage_total(&sb) <= share)
+                    st->rtn_bits = b;
+            }
+            if (!st->rtn_bits)
+                return qb_infeasible(err, "infeasible budget: %s stage %zu (rtn) gets %llu bits, "
+                                     "less than 1 bit per element", p->method, i,
+                                     (unsigned long long)share);
+            continue;
+        }
+        stage_shape c = {n, d, p->subspaces, p->codebook_bits};
+        uint64_t cap = 1ULL << BITS_MAX_WIDTH;
+        /* the stage's own bits are all charged: its indicator maps were taken off above */
+        st->ks = budget_largest_k(stage_of_k, &c, n < cap ? n : cap, share, ACCOUNTING_FULL);
+        if (!st->ks) {
+            storage_bits sb = stage_of_k(1, &c);
+            return qb_infeasible(err, "infeasible budget: %s stage %zu gets %llu bits but needs "
+                                 "at least %llu", p->method, i, (unsigned long long)share,
+                                 (unsigned long long)storage_total(&sb));
+        }
+    }
+    p->ks = p->stages[0].ks;
     return QB_OK;
+}
+
+void qet_predict(const quant_params *p, size_t n, size_t d, storage_bits *out) {
+    memset(out, 0, sizeof *out);
+    for (size_t i = 0; i < p->n_stages; i++) {
+        const quant_stage *st = &p->stages[i];
+        storage_bits sb = st->kind == STAGE_RTN
+                              ? budget_rtn(n, d, st->rtn_bits, 0)
+                              : budget_pq(n, d, p->subspaces, st->ks, p->codebook_bits);
+        storage_add(out, &sb);
+    }
+    out->indicator_maps = qet_indicator_bits(p, n, d);
+}
+
+/* The chain, with the pairing window recorded as used (the whole row when strided without one). */
+static int qet_solve(quant_params *p, size_t n, size_t d, uint64_t budget, qb_error *err) {
+    int s = qet_solve_chain(p, n, d, budget, err);
+    if (!s)
+        p->pairing_window = qet_order_of(p, p->iterations, d).window;
+    return s;
 }
 
 /* ---- the `qet` method ---- */
@@ -105,7 +197,7 @@ typedef struct {
     qet_stage_state st[QB_MAX_STAGES];
 } qet_state;
 
-static void qet_destroy(void *state) {
+void qet_chain_destroy(void *state) {
     qet_state *s = state;
     if (!s)
         return;
@@ -114,7 +206,7 @@ static void qet_destroy(void *state) {
         free(s->st[i].imap);
         free(s->st[i].cb_codes);
         if (s->st[i].rtn)
-            rtn_ops.destroy(s->st[i].rtn);
+            rtn_method.destroy(s->st[i].rtn);
     }
     free(s);
 }
@@ -127,7 +219,7 @@ static quant_params rtn_stage_params(const quant_params *p, const quant_stage *s
     return r;
 }
 
-static int qet_create(const quant_params *p, size_t n, size_t d, void **state, qb_error *err) {
+int qet_chain_create(const quant_params *p, size_t n, size_t d, void **state, qb_error *err) {
     if (p->n_stages == 0)
         return qb_internal(err, "qet: stages not solved (call budget_solve first)");
     qet_state *s = calloc(1, sizeof *s);
@@ -142,7 +234,7 @@ static int qet_create(const quant_params *p, size_t n, size_t d, void **state, q
         st->spec = p->stages[i];
         if (st->spec.kind == STAGE_RTN) {
             quant_params rp = rtn_stage_params(p, &st->spec);
-            status = rtn_ops.create(&rp, n, d, &st->rtn, err);
+            status = rtn_method.create(&rp, n, d, &st->rtn, err);
             continue;
         }
         qet_order o = qet_order_of(p, st->spec.levels, d);
@@ -163,7 +255,7 @@ static int qet_create(const quant_params *p, size_t n, size_t d, void **state, q
         }
     }
     if (status) {
-        qet_destroy(s);
+        qet_chain_destroy(s);
         return status;
     }
     *state = s;
@@ -186,15 +278,16 @@ static int quantize_codebook(qet_stage_state *st, unsigned b, qb_error *err) {
     return QB_OK;
 }
 
-static void dequantize_codebook(qet_stage_state *st, unsigned b, float *codebooks) {
+static int dequantize_codebook(qet_stage_state *st, unsigned b, float *codebooks, qb_error *err) {
     size_t count = st->codec.m * st->codec.k * st->codec.dsub;
     uint32_t *codes = malloc(count * sizeof *codes);
-    if (!codes)
-        return;
+    if (!codes) /* never leave float codebooks charged at b bits */
+        return qb_oom(err);
     bits_unpack(st->cb_codes, count, b, codes);
     for (size_t i = 0; i < count; i++)
         codebooks[i] = rtn_level(codes[i], st->cb_offset, st->cb_step);
     free(codes);
+    return QB_OK;
 }
 
 /* One vector stage on input `in` (n x d): reorder into `work` (l > 0), train when asked, encode. */
@@ -214,7 +307,7 @@ static int vector_stage(qet_state *s, size_t i, const matrix *in, matrix *work, 
         if (!status && st->cb_codes) {
             status = quantize_codebook(st, s->p.codebook_bits, err);
             if (!status)
-                dequantize_codebook(st, s->p.codebook_bits, st->codec.codebooks);
+                status = dequantize_codebook(st, s->p.codebook_bits, st->codec.codebooks, err);
         }
     }
     if (!status)
@@ -225,7 +318,7 @@ static int vector_stage(qet_state *s, size_t i, const matrix *in, matrix *work, 
 static int decode_stage(const qet_state *s, size_t i, matrix *out, qb_error *err) {
     const qet_stage_state *st = &s->st[i];
     if (st->spec.kind == STAGE_RTN)
-        return rtn_ops.decode(st->rtn, out, err);
+        return rtn_method.decode(st->rtn, out, err);
     int status = pq_codec_decode(&st->codec, out, err);
     qet_order o = qet_order_of(&s->p, st->spec.levels, s->d);
     if (!status)
@@ -258,7 +351,7 @@ static int run_chain(qet_state *s, const matrix *x, int train, qb_error *err) {
     for (size_t i = 0; i < s->p.n_stages && !status; i++) {
         qet_stage_state *st = &s->st[i];
         if (st->spec.kind == STAGE_RTN)
-            status = rtn_ops.encode(st->rtn, in, err);
+            status = rtn_method.encode(st->rtn, in, err);
         else
             status = vector_stage(s, i, in, &work, train, err);
         if (status || i + 1 == s->p.n_stages)
@@ -273,15 +366,15 @@ static int run_chain(qet_state *s, const matrix *x, int train, qb_error *err) {
     return status;
 }
 
-static int qet_fit(void *state, const matrix *x, qb_error *err) {
+int qet_chain_fit(void *state, const matrix *x, qb_error *err) {
     return run_chain(state, x, 1, err);
 }
 
-static int qet_encode(void *state, const matrix *x, qb_error *err) {
+int qet_chain_encode(void *state, const matrix *x, qb_error *err) {
     return run_chain(state, x, 0, err);
 }
 
-static int qet_decode(const void *state, matrix *out, qb_error *err) {
+int qet_chain_decode(const void *state, matrix *out, qb_error *err) {
     const qet_state *s = state;
     matrix part = {0};
     int status = decode_stage(s, 0, out, err);
@@ -297,14 +390,14 @@ static int qet_decode(const void *state, matrix *out, qb_error *err) {
 }
 
 /* Counted from what the stages hold (the budget's prediction is checked against this). */
-static void qet_storage(const void *state, storage_bits *out) {
+void qet_chain_storage(const void *state, storage_bits *out) {
     const qet_state *s = state;
     memset(out, 0, sizeof *out);
     for (size_t i = 0; i < s->p.n_stages; i++) {
         const qet_stage_state *st = &s->st[i];
         storage_bits b = {0};
         if (st->spec.kind == STAGE_RTN) {
-            rtn_ops.storage(st->rtn, &b);
+            rtn_method.storage(st->rtn, &b);
         } else {
             const pq_codec *c = &st->codec;
             unsigned entry = st->cb_codes ? s->p.codebook_bits : FLOAT_BITS;
@@ -317,27 +410,31 @@ static void qet_storage(const void *state, storage_bits *out) {
     }
 }
 
-const quantizer_ops qet_ops = {
+static const char *const qet_options[] = {
+    "subspaces",   "ks",          "iterations",  "kmeans_init",    "kmeans_iters",
+    "max_points_per_centroid",    "codebook_bits", "residual",     "qet_layout",
+    "qet_pairing", "pairing_window", NULL};
+
+static const method_preset qet_presets[] = {
+    {"basic", "residual=;codebook_bits=32", "one stage, float codebooks: the paper's QET"},
+    {"authors", "iterations=3;residual=pq:0.3;codebook_bits=10",
+     "the released code's advanced configuration: l = 3 then a PQ stage, 70% / 30%, CQO at 10 bits"},
+    {NULL, NULL, NULL}};
+
+const quantizer_ops qet_method = {
     .name = "qet",
+    .help = "QET: per-row reordering with indicator maps, then PQ (RO and CQO optional)",
     .family = METHOD_FAMILY_QET,
     .dims = METHOD_USES_SUBSPACES | METHOD_USES_ITERATIONS | METHOD_STORES_IMAPS,
-    .create = qet_create,
-    .fit = qet_fit,
-    .encode = qet_encode,
-    .decode = qet_decode,
-    .storage = qet_storage,
-    .destroy = qet_destroy,
-};
-
-/* Residual PQ: the same chain with every stage at l = 0 (budget_solve enforces it). */
-const quantizer_ops rpq_ops = {
-    .name = "rpq",
-    .family = METHOD_FAMILY_STRONG,
-    .dims = METHOD_USES_SUBSPACES,
-    .create = qet_create,
-    .fit = qet_fit,
-    .encode = qet_encode,
-    .decode = qet_decode,
-    .storage = qet_storage,
-    .destroy = qet_destroy,
+    .options = qet_options,
+    .presets = qet_presets,
+    .solve = qet_solve,
+    .predict = qet_predict,
+    .fit_encodes = 1,
+    .create = qet_chain_create,
+    .fit = qet_chain_fit,
+    .encode = qet_chain_encode,
+    .decode = qet_chain_decode,
+    .storage = qet_chain_storage,
+    .destroy = qet_chain_destroy,
 };

@@ -4,7 +4,9 @@
 #define QB_QET_H
 
 #include <stddef.h>
+#include <stdint.h>
 
+#include "budget.h"
 #include "error.h"
 #include "matrix.h"
 #include "qet_reorder.h"
@@ -25,8 +27,19 @@ int qet_parse_stages(struct quant_params *p, qb_error *err);
  * method's decode is the sum of these. */
 int qet_decode_stage(const void *state, size_t stage, matrix *out, qb_error *err);
 
-/* Named presets: "basic" (one stage, float codebooks: the paper's QET) and "authors" (the released
- * code's advanced configuration: l = 3 then a PQ stage, 70% / 30%, 10-bit codebooks). */
-int qet_apply_preset(struct quant_params *p, const char *name, qb_error *err);
+/* The chain's budget: indicator maps off the top (unless free-imap), then each stage fits its
+ * largest k_s (or RTN bits) into its share of what remains. qb_infeasible when a stage cannot. */
+int qet_solve_chain(struct quant_params *p, size_t n, size_t d, uint64_t budget, qb_error *err);
+/* The storage of a solved chain, by the accounting formulas. */
+void qet_predict(const struct quant_params *p, size_t n, size_t d, storage_bits *out);
+
+/* The chain quantizer (the `qet` descriptor's functions; residual PQ runs the same chain). fit
+ * trains every stage and leaves x encoded. */
+int qet_chain_create(const struct quant_params *p, size_t n, size_t d, void **state, qb_error *err);
+int qet_chain_fit(void *state, const matrix *x, qb_error *err);
+int qet_chain_encode(void *state, const matrix *x, qb_error *err);
+int qet_chain_decode(const void *state, matrix *out, qb_error *err);
+void qet_chain_storage(const void *state, storage_bits *out);
+void qet_chain_destroy(void *state);
 
 #endif

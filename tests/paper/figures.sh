@@ -14,7 +14,7 @@ c.seeds = 3
 return c
 LUA
 "$QB" run "$TMP/exp.lua" --out "$TMP/out" --threads 2 2>/dev/null
-python3 - "$TMP/out" "$("$QB" --help | sed -n 's/^methods: //p')" <<'PY'
+python3 - "$TMP/out" "$("$QB" --help | awk '/^methods:/ { m = 1; next } m && NF { print $1 }' | paste -sd,)" <<'PY'
 import csv, math, os, re, sys
 out, methods = sys.argv[1], [m.strip() for m in sys.argv[2].split(",")]
 bad = []

@@ -12,6 +12,6 @@ fail() {
 
 # The rows of a results.csv without the timing columns, sorted.
 strip_timing() {
-    awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i ~ /^(seconds_quantize|seconds_dequantize|qtr|dtr)$/) drop[i] = 1 }
+    awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i ~ /^(seconds_[a-z]+|qtr|dtr)$/) drop[i] = 1 }
              { line = ""; for (i = 1; i <= NF; i++) if (!(i in drop)) line = line $i ","; print line }' "$1" | sort
 }
