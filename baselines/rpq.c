@@ -17,7 +17,7 @@ static int rpq_solve(quant_params *p, size_t n, size_t d, uint64_t budget, qb_er
     return s ? s : qet_solve_chain(p, n, d, budget, err);
 }
 
-static const char *const rpq_options[] = {"subspaces",    "kmeans_init", "kmeans_iters",
+static const char *const rpq_options[] = {"subspaces",    "ks", "kmeans_init", "kmeans_iters",
                                           "max_points_per_centroid",     "codebook_bits",
                                           "residual",     NULL};
 
