@@ -1,6 +1,8 @@
--- datasets/manifest.lua - every data set an experiment can name (`dataset = "kv"`): its file, the
--- HDF5 path(s) of its matrices, licence, origin and how to make it. Paths are relative to the
--- repository root. Stand-ins say so: none of the real files here is the paper's data.
+-- datasets/manifest.lua - the data sets an experiment can name by key in its datasets list
+-- (`{ manifest = "kv" }`; a `path` beside it picks another of the entry's `paths`): each one's
+-- file, the HDF5 path(s) of its matrices, licence, origin and how to make it. Paths are relative to
+-- the repository root: `qetbench run` reads this file and opens the data from the working
+-- directory. Stand-ins say so: none of the real files here is the paper's data.
 --
 -- The paper's full-size data load unchanged when a user has them (see `qetbench data --help`):
 --   LLaMA-2-7B: `qetbench data safetensors model-0000x-of-0000y.safetensors -o llama2-7b.h5`
@@ -16,14 +18,17 @@ end
 
 return {
   synthetic = {
-    generator = "synthetic", -- no file: `qetbench gen synthetic` from the cell's seed
+    -- no file: the generator of `qetbench gen synthetic`, at the n and d the experiment gives,
+    -- seeded by (experiment seed, data set, seed index): every method of a seed sees one matrix
+    generator = "synthetic",
     origin = "the paper's section 5.1: normal(0.5, 0.16) truncated to [0, 1], outliers 1e-4",
     license = "generated",
     stand_in = false,
   },
   llama2 = {
     file = "data/llama2-stories260K.h5",
-    path = "/layers/0/w1", -- (172, 64); every weight matrix is listed in `paths`
+    path = "/layers/0/w1", -- (172, 64); `paths` lists the 35 per-layer matrices, and the file
+    -- also holds the token embeddings at /tok_embeddings (512, 64)
     paths = llama_layers,
     shape = { 172, 64 },
     source_bits = 32,

@@ -1,5 +1,5 @@
 -- quick.lua - the default experiment of scripts/reproduce: every method built in, the paper's
--- subspace and iteration grids on a reduced matrix and ratio list, both accountings; a few minutes
+-- subspace and iteration grids on a reduced matrix and ratio list, both accountings; under a minute
 -- on 2 cores. Draws Figures 3-26 and writes the headline and claims tables.
 return {
   name = "quick",
@@ -8,7 +8,8 @@ return {
   datasets = {
     { name = "synthetic", n = 1024, d = 128 },  -- the paper's truncated normal with outliers
   },
-  -- qet.available keeps the methods this build has (opq and lopq come from their own module).
+  -- Every method named here is built in (registered in src/methods/quantizer.c; opq and lopq
+  -- live in baselines/ like rtn, pq and lloyd); qet.available only drops one an older binary lacks.
   methods = qet.available {
     "rtn", "pq", "opq", "lopq", "qet",
     { method = "qet", label = "qet+ro+cqo", preset = "authors" },  -- l = 3, PQ residual, 10-bit codebooks

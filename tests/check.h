@@ -1,5 +1,6 @@
 /* check.h - a minimal test harness: CHECK records a failure with file:line and keeps going;
- * check_done() prints the tally and gives the exit status meson test reads. */
+ * check_done() prints the tally and gives the exit status meson test reads: failure if any check
+ * failed or if none ran. */
 #ifndef QB_CHECK_H
 #define QB_CHECK_H
 
@@ -40,8 +41,13 @@ static int check_failures, check_count;
         CHECK_MSG(check_s_ == 0, "%s -> %d: %s", #call, check_s_, (errp)->msg);                    \
     } while (0)
 
+/* A test that ran no check has tested nothing: that fails too, whatever the reason it ran none. */
 static inline int check_done(const char *name) {
     printf("%s: %d checks, %d failed\n", name, check_count, check_failures);
+    if (check_count == 0) {
+        fprintf(stderr, "%s: FAIL: no check ran, so nothing was tested\n", name);
+        return 1;
+    }
     return check_failures ? 1 : 0;
 }
 

@@ -12,9 +12,13 @@ fail=0
 expect_error() {
     local name=$1 pattern=$2
     shift 2
-    "$Q" "$@" -o /dev/null >/dev/null 2>"$dir/err" </dev/null
+    # quantize takes no -o: it is asked to write a reconstruction, which must not appear
+    if [ "$1" = quantize ]; then
+        "$Q" "$@" --save-reconstruction "$dir/out.h5" >/dev/null 2>"$dir/err" </dev/null
+    else
+        "$Q" "$@" -o /dev/null >/dev/null 2>"$dir/err" </dev/null
+    fi
     local rc=$?
-    [ "$1" = quantize ] && { "$Q" "$@" --save-reconstruction "$dir/out.h5" >/dev/null 2>"$dir/err"; rc=$?; }
     local lines
     lines=$(wc -l <"$dir/err")
     if [ "$rc" -ne 2 ] || [ "$lines" -ne 1 ] || ! grep -q -- "$pattern" "$dir/err"; then
@@ -29,7 +33,7 @@ expect_error() {
 }
 
 "$Q" gen synthetic --n 64 --d 16 --seed 1 -o "$dir/good.h5" || { echo "FAIL gen"; exit 1; }
-"$Q" gen gaussian --n 64 --d 15 --seed 1 -o "$dir/odd.h5"
+"$Q" gen gaussian --n 64 --d 15 --seed 1 -o "$dir/odd.h5" || { echo "FAIL gen"; exit 1; }
 printf 'plain text\n' >"$dir/text.h5"
 
 q() { expect_error "$1" "$2" quantize --method "${3:-pq}" "${@:4}"; }

@@ -15,6 +15,16 @@ expect_status() { # expect_status CODE ARGS...
         echo "FAIL: theorem $* should print one line on stderr"; cat "$tmp/err"; fail=1
     fi
 }
+# json_check WHAT EXPR: stdout of the last run is one JSON object d for which EXPR holds. Without
+# python3 the check cannot run, and that is a failure, not a pass.
+json_check() {
+    if ! command -v python3 >/dev/null; then
+        echo "FAIL: $1: python3 is not on PATH, so the JSON output cannot be checked"; fail=1
+        return
+    fi
+    python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert '"$2" "$tmp/out" ||
+        { echo "FAIL: $1 is not one JSON object with $2"; fail=1; }
+}
 expect_status 2 --samples 10
 expect_status 2 --samples 6399
 expect_status 2 --samples x
@@ -35,19 +45,13 @@ done
 [ "$(wc -l <"$tmp/csv/theorem_density.csv")" -eq 161 ] || { echo "FAIL: density rows"; fail=1; }
 [ "$(wc -l <"$tmp/csv/theorem_fraction.csv")" -eq 16 ] || { echo "FAIL: fraction rows"; fail=1; }
 [ "$(wc -l <"$tmp/csv/theorem_blocks.csv")" -eq 91 ] || { echo "FAIL: block rows"; fail=1; }
-if command -v python3 >/dev/null; then
-    python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert len(d["distributions"])==3' \
-        "$tmp/out" || { echo "FAIL: --json is not one JSON object"; fail=1; }
-fi
+json_check --json 'len(d["distributions"]) == 3'
 # The quantizer check, small: its CSV joins the others and stdout stays one JSON object.
 expect_status 0 --samples 6400 --quantizers --seeds 2 --shape 256,16 --subspaces 4 --ks 8 \
     --out "$tmp/q" --json
 [ -s "$tmp/q/theorem_quantizers.csv" ] || { echo "FAIL: theorem_quantizers.csv missing"; fail=1; }
 [ "$(wc -l <"$tmp/q/theorem_quantizers.csv")" -eq 3 ] || { echo "FAIL: quantizer rows"; fail=1; }
-if command -v python3 >/dev/null; then
-    python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert len(d["quantizers"]["per_seed"])==2' \
-        "$tmp/out" || { echo "FAIL: --quantizers --json is not one JSON object"; fail=1; }
-fi
+json_check '--quantizers --json' 'len(d["quantizers"]["per_seed"]) == 2'
 expect_status 0 --samples 6400 --seed 3 --out "$tmp/csv" --json
 # Same seed, same output, whatever the thread count.
 "$qb" theorem --samples 6400 --seed 3 --json --threads 1 >"$tmp/t1"

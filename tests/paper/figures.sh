@@ -4,6 +4,7 @@
 # curve, error growing with the compression ratio for every method, and a claims table with a
 # verdict for each claim.
 source "$(dirname "$0")/lib.sh"
+command -v python3 >/dev/null || fail "python3 is not on PATH, so the figures, curves and claims cannot be checked"
 cat > "$TMP/exp.lua" <<LUA
 local c = dofile("$SRC/experiments/quick.lua")
 c.name = "quick-reduced"
