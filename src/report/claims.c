@@ -3,6 +3,7 @@
  * in its favour, and does not hold where any comparison is significant against it. */
 #include "text.h"
 #include "claims.h"
+#include "quantizer.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -10,22 +11,16 @@
 #include <string.h>
 
 
-#define MAX_SEEDS 100000
-
-/* Which baselines a comparison takes: the PQ family, the paper's baselines (the PQ family and
- * RTN, any of its ranges), or every baseline built in (Lloyd-Max and residual PQ too). */
-enum { BASE_PQ_FAMILY = 0, BASE_PAPER = 1, BASE_ALL = 2 };
-
-static int is_baseline(const char *method, int which) {
-    if (!strcmp(method, "pq") || !strcmp(method, "opq") || !strcmp(method, "lopq"))
-        return 1;
-    if (which >= BASE_PAPER && !strcmp(method, "rtn"))
-        return 1;
-    return which == BASE_ALL && (!strcmp(method, "lloyd") || !strcmp(method, "rpq"));
+/* Methods without indicator maps are stored once, under full accounting, and stand in either
+ * accounting mode. */
+static int counts_under(const summary_group *x, const char *acc) {
+    return !strcmp(x->accounting, acc) || !method_uses(x->method, METHOD_STORES_IMAPS);
 }
 
-static int compatible_acc(const summary_group *x, const char *acc) {
-    return !strcmp(x->accounting, acc) || strcmp(x->method, "qet");
+/* Two of the paper's claims are each about one method (OPQ's results, PQ's), not a family: for
+ * them the subject is that method itself, recognised by its descriptor. */
+static int method_is(const char *method, const quantizer_ops *ops) {
+    return quantizer_find(method) == ops;
 }
 
 /* The MSE of group g at seed index s, or NaN. */
@@ -124,12 +119,12 @@ static void tally_row(text *md, const char *claim, const char *how, const tally 
 
 /* The best (lowest mean MSE) baseline at (dataset, m, ratio), any m when m = 0; NULL if none. */
 static const summary_group *best_baseline(const summary_group *g, size_t ng, const char *dataset,
-                                          uint64_t m, double ratio, int which) {
+                                          uint64_t m, double ratio, baseline_set set) {
     const summary_group *best = NULL;
     for (size_t i = 0; i < ng; i++) {
         const summary_group *x = &g[i];
         if (strcmp(x->dataset, dataset) || x->target_ratio != ratio ||
-            !is_baseline(x->method, which) || (m && x->subspaces && x->subspaces != m) ||
+            !method_is_baseline(x->method, set) || (m && x->subspaces && x->subspaces != m) ||
             !x->n_ok || !isfinite(x->mse.mean))
             continue;
         if (!best || x->mse.mean < best->mse.mean)
@@ -174,7 +169,7 @@ static void headline(scope *sc, const char *acc, text *md, text *csv) {
     int any = 0;
     for (size_t i = 0; i < sc->ng; i++) {
         const summary_group *q = &sc->g[i];
-        if (strcmp(q->dataset, sc->dataset) || strcmp(q->method, "qet") || q->subspaces != 8 ||
+        if (strcmp(q->dataset, sc->dataset) || !method_is_qet_like(q->method) || q->subspaces != 8 ||
             strcmp(q->accounting, acc) || q->iterations < 1 || q->iterations > 4)
             continue;
         if (!any) {
@@ -193,7 +188,7 @@ static void headline(scope *sc, const char *acc, text *md, text *csv) {
         text_printf(csv, "%s,%s,%s,%u,%g", sc->dataset, acc, q->label, q->iterations, q->target_ratio);
         for (int col = 0; col < 3; col++) { /* PQ family at m = 8, all at m = 8, all at any m */
             const summary_group *b = best_baseline(sc->g, sc->ng, sc->dataset, col == 2 ? 0 : 8,
-                                                   q->target_ratio, col);
+                                                   q->target_ratio, (baseline_set)col);
             if (!b || !q->n_ok) {
                 text_printf(md, " %s |", q->n_ok ? "no baseline" : q->status);
                 text_printf(csv, ",,,");
@@ -228,7 +223,7 @@ static void claims_for(scope *sc, const char *acc, text *md) {
     char what[160];
     for (size_t i = 0; i < ng; i++) {
         const summary_group *x = &g[i];
-        if (strcmp(x->dataset, sc->dataset) || !compatible_acc(x, acc) || !x->n_ok)
+        if (strcmp(x->dataset, sc->dataset) || !counts_under(x, acc) || !x->n_ok)
             continue;
         /* 1: the next larger ratio of the same configuration has a larger MSE */
         size_t k = 0;
@@ -246,21 +241,21 @@ static void claims_for(scope *sc, const char *acc, text *md) {
         for (size_t j = 0; j < ng; j++) {
             const summary_group *y = &g[j];
             if (j == i || strcmp(y->dataset, x->dataset) || y->target_ratio != x->target_ratio ||
-                !compatible_acc(y, acc) || !y->n_ok)
+                !counts_under(y, acc) || !y->n_ok)
                 continue;
             int same_m = y->subspaces == x->subspaces || !y->subspaces || !x->subspaces;
             snprintf(what, sizeof what, "%s vs %s l=%u, m=%llu r=%g", x->label, y->label,
                      y->iterations, (unsigned long long)(x->subspaces ? x->subspaces : y->subspaces),
                      x->target_ratio);
             /* 2: OPQ's MSE above every other method's at the same ratio */
-            if (!strcmp(x->method, "opq") && strcmp(y->method, "opq") && same_m)
+            if (method_is(x->method, &opq_ops) && !method_is(y->method, &opq_ops) && same_m)
                 tally_add(&opq, claims_compare(t, x, y), 1, what);
             /* 3: PQ's MSE above QET's at the same m and ratio */
-            if (!strcmp(x->method, "pq") && !strcmp(y->method, "qet") &&
+            if (method_is(x->method, &pq_ops) && method_is_qet_like(y->method) &&
                 y->subspaces == x->subspaces)
                 tally_add(&pq, claims_compare(t, x, y), 1, what);
             /* 4: QET with the next larger l below QET with l */
-            if (!strcmp(x->method, "qet") && !strcmp(y->label, x->label) &&
+            if (method_is_qet_like(x->method) && !strcmp(y->label, x->label) &&
                 y->subspaces == x->subspaces && y->iterations > x->iterations &&
                 !strcmp(y->accounting, x->accounting)) {
                 int next = 1;
@@ -280,7 +275,7 @@ static void claims_for(scope *sc, const char *acc, text *md) {
     /* 6: spread of log MSE across m, per seed: QET (each label, l) against PQ */
     for (size_t i = 0; i < ng; i++) {
         const summary_group *q = &g[i];
-        if (strcmp(q->dataset, sc->dataset) || strcmp(q->method, "qet") ||
+        if (strcmp(q->dataset, sc->dataset) || !method_is_qet_like(q->method) ||
             strcmp(q->accounting, acc) || q->subspaces != sc->ms[0] || sc->nm < 2)
             continue;
         unsigned ms = max_seed(t, q);
@@ -337,7 +332,7 @@ static void claims_for(scope *sc, const char *acc, text *md) {
                 !q->n_ok)
                 continue;
             const summary_group *b =
-                best_baseline(g, ng, sc->dataset, 8, q->target_ratio, BASE_PAPER);
+                best_baseline(g, ng, sc->dataset, 8, q->target_ratio, BASELINES_PAPER);
             if (!b)
                 continue;
             summary_stat p = percent_of(t, q, b);
@@ -351,7 +346,7 @@ static void claims_for(scope *sc, const char *acc, text *md) {
             snprintf(what, sizeof what, "r=%g: %.1f%%", q->target_ratio, p.mean);
             tally_add(&y, c, -1, what);
             const summary_group *ba =
-                best_baseline(g, ng, sc->dataset, 0, q->target_ratio, BASE_ALL);
+                best_baseline(g, ng, sc->dataset, 0, q->target_ratio, BASELINES_ALL);
             summary_stat pa = ba ? percent_of(t, q, ba) : (summary_stat){NAN, NAN, 0};
             if (ba && pa.n) {
                 char m[32] = "";
