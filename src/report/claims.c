@@ -20,6 +20,8 @@ typedef struct {
     size_t nr;
     uint64_t ms[64]; /* in the order the groups list them */
     size_t nm;
+    const char *accs[2]; /* full first */
+    size_t na;
 } scope;
 
 /* ---- which groups a comparison takes ---- */
@@ -537,7 +539,56 @@ static void claims_for(const scope *sc, const char *acc, text *md) {
         claim_headline_percent(sc, acc, l, md);
 }
 
-/* ---- the files ---- */
+/* ---- one dataset's grid, and the files ---- */
+
+static void scope_add_ratio(scope *sc, double r) {
+    size_t k = 0;
+    while (k < sc->nr && sc->ratios[k] != r)
+        k++;
+    if (k == sc->nr && sc->nr < 256)
+        sc->ratios[sc->nr++] = r;
+}
+
+static void scope_add_subspaces(scope *sc, uint64_t m) {
+    size_t k = 0;
+    while (k < sc->nm && sc->ms[k] != m)
+        k++;
+    if (m && k == sc->nm && sc->nm < 64)
+        sc->ms[sc->nm++] = m;
+}
+
+static void scope_add_accounting(scope *sc, const char *acc) {
+    size_t k = 0;
+    while (k < sc->na && strcmp(sc->accs[k], acc))
+        k++;
+    if (k == sc->na && sc->na < 2)
+        sc->accs[sc->na++] = acc;
+}
+
+/* The grid of `dataset`: its ratios ascending, its m, its accounting modes with full first. */
+static scope scope_of(const result_table *t, const summary_group *g, size_t ng,
+                      const char *dataset) {
+    scope sc = {t, g, ng, dataset, {0}, 0, {0}, 0, {NULL, NULL}, 0};
+    for (size_t k = 0; k < ng; k++) {
+        if (strcmp(g[k].dataset, dataset))
+            continue;
+        scope_add_ratio(&sc, g[k].target_ratio);
+        scope_add_subspaces(&sc, g[k].subspaces);
+        scope_add_accounting(&sc, g[k].accounting);
+    }
+    for (size_t a = 1; a < sc.nr; a++)
+        for (size_t b = a; b > 0 && sc.ratios[b - 1] > sc.ratios[b]; b--) {
+            double tmp = sc.ratios[b];
+            sc.ratios[b] = sc.ratios[b - 1];
+            sc.ratios[b - 1] = tmp;
+        }
+    if (sc.na == 2 && strcmp(sc.accs[0], "full")) {
+        const char *tmp = sc.accs[0];
+        sc.accs[0] = sc.accs[1];
+        sc.accs[1] = tmp;
+    }
+    return sc;
+}
 
 int claims_write(const char *dir, const result_table *t, const summary_group *g, size_t ng,
                  qb_error *err) {
@@ -554,43 +605,11 @@ int claims_write(const char *dir, const result_table *t, const summary_group *g,
              "best_any_m\n");
     for (size_t i = 0; i < t->n; i++) {
         if (i && !strcmp(t->rows[i].dataset, t->rows[i - 1].dataset))
-            continue;
-        scope sc = {t, g, ng, t->rows[i].dataset, {0}, 0, {0}, 0};
-        const char *accs[2] = {NULL, NULL};
-        size_t na = 0;
-        for (size_t k = 0; k < ng; k++) {
-            if (strcmp(g[k].dataset, sc.dataset))
-                continue;
-            size_t r = 0;
-            while (r < sc.nr && sc.ratios[r] != g[k].target_ratio)
-                r++;
-            if (r == sc.nr && sc.nr < 256)
-                sc.ratios[sc.nr++] = g[k].target_ratio;
-            size_t m = 0;
-            while (m < sc.nm && sc.ms[m] != g[k].subspaces)
-                m++;
-            if (g[k].subspaces && m == sc.nm && sc.nm < 64)
-                sc.ms[sc.nm++] = g[k].subspaces;
-            size_t a = 0;
-            while (a < na && strcmp(accs[a], g[k].accounting))
-                a++;
-            if (a == na && na < 2)
-                accs[na++] = g[k].accounting;
-        }
-        for (size_t a = 1; a < sc.nr; a++)
-            for (size_t b = a; b > 0 && sc.ratios[b - 1] > sc.ratios[b]; b--) {
-                double tmp = sc.ratios[b];
-                sc.ratios[b] = sc.ratios[b - 1];
-                sc.ratios[b - 1] = tmp;
-            }
-        if (na == 2 && strcmp(accs[0], "full")) {
-            const char *tmp = accs[0];
-            accs[0] = accs[1];
-            accs[1] = tmp;
-        }
-        for (size_t a = 0; a < na; a++) {
-            headline(&sc, accs[a], &hl, &csv);
-            claims_for(&sc, accs[a], &md);
+            continue; /* the table is sorted: one scope per dataset */
+        scope sc = scope_of(t, g, ng, t->rows[i].dataset);
+        for (size_t a = 0; a < sc.na; a++) {
+            headline(&sc, sc.accs[a], &hl, &csv);
+            claims_for(&sc, sc.accs[a], &md);
         }
     }
     char path[4096];
