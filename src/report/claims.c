@@ -399,7 +399,7 @@ typedef struct {
 } m_sweep;
 
 /* At one seed: the spread (max - min) of log MSE over m for QET minus PQ's, over the m where both
- * have a result; NaN with fewer than two such m. */
+ * have a result; NaN with fewer than two such m. PQ is the plain one, labelled "pq". */
 static double spread_excess(const void *ctx, unsigned s) {
     const m_sweep *w = ctx;
     const scope *sc = w->sc;
@@ -442,7 +442,8 @@ static tally claim_reduced_sensitivity(const scope *sc, const char *acc) {
     return y;
 }
 
-/* The headline claim's comparisons: the paper's QET configuration at m = 8 and one l. */
+/* The headline claim's comparisons: the paper's QET configuration at m = 8 and one l. It is the
+ * one labelled "qet"; variants of QET run under other labels are not the paper's figures. */
 static int in_headline_claim(const scope *sc, const summary_group *q, const char *acc,
                              unsigned l) {
     return !strcmp(q->dataset, sc->dataset) && !strcmp(q->label, "qet") && q->iterations == l &&
