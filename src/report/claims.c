@@ -38,10 +38,8 @@ static int measured(const scope *sc, const summary_group *x, const char *acc) {
 }
 
 /* Two of the paper's claims are each about one method (OPQ's results, PQ's), not a family: for
- * them the subject is that method itself, recognised by its descriptor. */
-static int method_is(const char *method, const quantizer_ops *ops) {
-    return quantizer_find(method) == ops;
-}
+ * them the subject is that method itself, named. The only method names the report compares. */
+static int method_is(const char *method, const char *name) { return !strcmp(method, name); }
 
 /* The best (lowest mean MSE) baseline of `set` at (m, ratio), any m when m = 0; NULL if none. */
 static const summary_group *best_baseline(const scope *sc, uint64_t m, double ratio,
@@ -313,7 +311,7 @@ typedef int (*rival_test)(const summary_group *x, const summary_group *o);
 
 /* The subject method's MSE over each rival's at the same ratio, > 1 expected. */
 static tally subject_worse_than_rivals(const scope *sc, const char *acc,
-                                       const quantizer_ops *subject, rival_test is_rival) {
+                                       const char *subject, rival_test is_rival) {
     tally y = {0};
     char what[160];
     for (size_t i = 0; i < sc->ng; i++) {
@@ -336,13 +334,13 @@ static tally subject_worse_than_rivals(const scope *sc, const char *acc,
 
 /* Any other method at the same m; a method without subspaces matches every m. */
 static int other_method_same_m(const summary_group *x, const summary_group *o) {
-    return !method_is(o->method, &opq_ops) &&
+    return !method_is(o->method, "opq") &&
            (o->subspaces == x->subspaces || !o->subspaces || !x->subspaces);
 }
 
 /* OPQ worse than the others at the same ratio. */
 static tally claim_opq_worse(const scope *sc, const char *acc) {
-    return subject_worse_than_rivals(sc, acc, &opq_ops, other_method_same_m);
+    return subject_worse_than_rivals(sc, acc, "opq", other_method_same_m);
 }
 
 static int qet_same_m(const summary_group *x, const summary_group *o) {
@@ -351,7 +349,7 @@ static int qet_same_m(const summary_group *x, const summary_group *o) {
 
 /* PQ worse than QET at the same m and ratio, each l. */
 static tally claim_pq_worse_than_qet(const scope *sc, const char *acc) {
-    return subject_worse_than_rivals(sc, acc, &pq_ops, qet_same_m);
+    return subject_worse_than_rivals(sc, acc, "pq", qet_same_m);
 }
 
 static int same_but_iterations(const summary_group *x, const summary_group *y) {
