@@ -151,6 +151,11 @@ int cell_fields(const cell_result *r, cell_field_fn fn, void *ctx) {
         stages_text(p, st, sizeof st);
         s = emit(fn, ctx, "stages", FIELD_TEXT, "%s", st);
     }
+    if (!s) /* every output of a free-imap cell says so */
+        s = emit(fn, ctx, "note", FIELD_TEXT, "%s",
+                 p->accounting == ACCOUNTING_FREE_IMAP
+                     ? "free-imap: indicator maps stored but NOT charged"
+                     : "");
     return s;
 }
 
@@ -206,7 +211,5 @@ void cell_result_json(FILE *f, const cell_result *r) {
     cell_fields(r, json_field, &w);
     if (w.in_bits)
         fputc('}', f);
-    if (r->params.accounting == ACCOUNTING_FREE_IMAP)
-        fputs(",\"note\":\"free-imap: indicator maps stored but NOT charged\"", f);
     fputs("}\n", f);
 }

@@ -12,6 +12,7 @@ typedef int (*cli_command_fn)(int argc, char **argv, qb_error *err);
 
 int cmd_gen(int argc, char **argv, qb_error *err);
 int cmd_quantize(int argc, char **argv, qb_error *err);
+int cmd_methods(int argc, char **argv, qb_error *err);
 int cmd_bench(int argc, char **argv, qb_error *err);
 int cmd_data(int argc, char **argv, qb_error *err);
 int cmd_theorem(int argc, char **argv, qb_error *err);
