@@ -341,8 +341,9 @@ int sweep_finalize(const char *dir, qb_error *err) {
     if (s)
         return s;
     result_table_sort(&t);
-    result_table_time_ratios(&t);
-    s = results_write_all(dir, &t, err);
+    s = result_table_time_ratios(&t, err);
+    if (!s)
+        s = results_write_all(dir, &t, err);
     if (!s)
         s = summary_write(dir, &t, err);
     result_table_free(&t);
