@@ -29,11 +29,11 @@ int main(void) {
             x[i] = (float)(gsl_rng_uniform_int(r, 7) == 0 ? 0.5 : gsl_rng_uniform(r) - 0.5);
         size_t bytes = qet_imap_bytes(n, d, l);
         uint8_t *ma = calloc(bytes + 1, 1), *mb = calloc(bytes + 1, 1);
-        qet_reorder(x, n, d, l, a, ma);
-        qet_reorder_reference(x, n, d, l, b, mb);
+        CHECK_OK(qet_reorder(x, n, d, l, a, ma, &err), &err);
+        CHECK_OK(qet_reorder_reference(x, n, d, l, b, mb, &err), &err);
         CHECK_MSG(!memcmp(a, b, n * d * sizeof *a) && !memcmp(ma, mb, bytes),
                   "fast != reference at n=%zu d=%zu l=%u", n, d, l);
-        qet_inverse(a, n, d, l, ma, b);
+        CHECK_OK(qet_inverse(a, n, d, l, ma, b, &err), &err);
         CHECK_MSG(!memcmp(b, x, n * d * sizeof *x), "inverse at n=%zu d=%zu l=%u", n, d, l);
         /* every level leaves each row's multiset unchanged and block 0 <= last block pairwise */
         if (l > 0) {
@@ -118,12 +118,12 @@ int main(void) {
             x[i] = (float)(gsl_rng_uniform_int(r, 7) == 0 ? 0.5 : gsl_rng_uniform(r) - 0.5);
         size_t bytes = qet_imap_bytes(n, d, o.levels);
         uint8_t *ma = calloc(bytes + 1, 1), *mb = calloc(bytes + 1, 1);
-        qet_reorder_with(x, n, d, &o, a, ma);
-        qet_reorder_reference_with(x, n, d, &o, b, mb);
+        CHECK_OK(qet_reorder_with(x, n, d, &o, a, ma, &err), &err);
+        CHECK_OK(qet_reorder_reference_with(x, n, d, &o, b, mb, &err), &err);
         CHECK_MSG(!memcmp(a, b, n * d * sizeof *a) && !memcmp(ma, mb, bytes),
                   "variant fast != reference at n=%zu d=%zu l=%u layout %d w=%zu", n, d, o.levels,
                   (int)o.layout, o.window);
-        qet_inverse_with(a, n, d, &o, ma, b);
+        CHECK_OK(qet_inverse_with(a, n, d, &o, ma, b, &err), &err);
         CHECK_MSG(!memcmp(b, x, n * d * sizeof *x), "variant inverse at n=%zu d=%zu l=%u", n, d,
                   o.levels);
         free(ma);

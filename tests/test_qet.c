@@ -1,8 +1,10 @@
 /* test_qet.c - QET: hand-computed 1x8 reorders for l = 1, 2, 3 (layout and bits), fast path equal
  * to the reference, exact inverse with ties/-0.0/subnormals, l = 0 identical to PQ, block variances
  * of reordered N(0,1) data against an independent tournament simulation, RO decode = sum of stages,
- * CQO, storage itemisation, and errors. */
+ * CQO, storage itemisation, errors, and scratch that cannot be allocated reported as out of
+ * memory. */
 #include <float.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,6 +15,11 @@
 #include "rng.h"
 #include "synthetic.h"
 
+/* Under AddressSanitizer an impossible allocation returns NULL, as malloc does, instead of
+ * stopping the test: scratch_out_of_memory needs it. */
+const char *__asan_default_options(void);
+const char *__asan_default_options(void) { return "allocator_may_return_null=1"; }
+
 static int get_bit(const uint8_t *map, size_t i) { return bits_get(map, i); }
 
 static void hand_cases(void) {
@@ -20,11 +27,12 @@ static void hand_cases(void) {
     const float x[8] = {5, 3, 8, 1, 2, 2, 7, 9};
     float out[8], back[8];
     uint8_t map[4];
+    qb_error err = {0};
     /* l = 1: pairs (5,3) swap, (8,1) swap, (2,2) tie: no swap, (7,9) no swap
      * S = 3 1 2 7, L = 5 8 2 9; bits 1 1 0 0 */
     const float l1[8] = {3, 1, 2, 7, 5, 8, 2, 9};
     memset(map, 0, sizeof map);
-    qet_reorder(x, 1, 8, 1, out, map);
+    CHECK_OK(qet_reorder(x, 1, 8, 1, out, map, &err), &err);
     CHECK(memcmp(out, l1, sizeof out) == 0);
     CHECK(get_bit(map, 0) == 1 && get_bit(map, 1) == 1 && get_bit(map, 2) == 0 &&
           get_bit(map, 3) == 0);
@@ -32,7 +40,7 @@ static void hand_cases(void) {
      *        block L = 5 8 2 9 -> (5,8) no (2,9) no  -> 5 2 | 8 9
      * row: 1 2 3 7 5 2 8 9; level-2 bits: 1 0 0 0 */
     const float l2[8] = {1, 2, 3, 7, 5, 2, 8, 9};
-    qet_reorder(x, 1, 8, 2, out, map);
+    CHECK_OK(qet_reorder(x, 1, 8, 2, out, map, &err), &err);
     CHECK(memcmp(out, l2, sizeof out) == 0);
     int b2[8] = {1, 1, 0, 0, 1, 0, 0, 0};
     for (int i = 0; i < 8; i++)
@@ -40,12 +48,12 @@ static void hand_cases(void) {
     /* l = 3: blocks (1 2) (3 7) (5 2) (8 9): only (5,2) swaps -> 1 2 3 7 2 5 8 9, bits 0 0 1 0
      * block 0 = min of mins (1), last block = max of maxes (9) */
     const float l3[8] = {1, 2, 3, 7, 2, 5, 8, 9};
-    qet_reorder(x, 1, 8, 3, out, map);
+    CHECK_OK(qet_reorder(x, 1, 8, 3, out, map, &err), &err);
     CHECK(memcmp(out, l3, sizeof out) == 0);
     int b3[12] = {1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 1, 0};
     for (int i = 0; i < 12; i++)
         CHECK_MSG(get_bit(map, (size_t)i) == b3[i], "l=3 bit %d", i);
-    qet_inverse(out, 1, 8, 3, map, back);
+    CHECK_OK(qet_inverse(out, 1, 8, 3, map, back, &err), &err);
     CHECK(memcmp(back, x, sizeof back) == 0);
     CHECK(qet_imap_bytes(1, 8, 3) == 2);
 }
@@ -64,6 +72,7 @@ static void fill_awkward(float *x, size_t count, gsl_rng *r) {
 static void fast_equals_reference(void) {
     gsl_rng *r = rng_stream(99, 0, 0);
     size_t shapes[][2] = {{1, 2}, {3, 4}, {17, 8}, {130, 16}, {65, 24}, {200, 128}, {9, 96}};
+    qb_error err = {0};
     for (size_t s = 0; s < sizeof shapes / sizeof *shapes; s++) {
         size_t n = shapes[s][0], d = shapes[s][1];
         float *x = malloc(n * d * sizeof *x), *a = malloc(n * d * sizeof *a),
@@ -73,14 +82,14 @@ static void fast_equals_reference(void) {
             size_t bytes = qet_imap_bytes(n, d, l) + 1;
             uint8_t *ma = calloc(bytes, 1), *mb = calloc(bytes, 1);
             memset(ma, 0xff, bytes); /* the fast path must clear what it owns */
-            qet_reorder(x, n, d, l, a, ma);
-            qet_reorder_reference(x, n, d, l, b, mb);
+            CHECK_OK(qet_reorder(x, n, d, l, a, ma, &err), &err);
+            CHECK_OK(qet_reorder_reference(x, n, d, l, b, mb, &err), &err);
             CHECK_MSG(memcmp(a, b, n * d * sizeof *a) == 0, "n=%zu d=%zu l=%u values", n, d, l);
             CHECK_MSG(memcmp(ma, mb, bytes - 1) == 0, "n=%zu d=%zu l=%u bits", n, d, l);
-            qet_inverse(a, n, d, l, ma, back);
+            CHECK_OK(qet_inverse(a, n, d, l, ma, back, &err), &err);
             CHECK_MSG(memcmp(back, x, n * d * sizeof *x) == 0, "n=%zu d=%zu l=%u inverse", n, d,
                       l);
-            qet_inverse(a, n, d, l, ma, a); /* in place */
+            CHECK_OK(qet_inverse(a, n, d, l, ma, a, &err), &err); /* in place */
             CHECK_MSG(memcmp(a, x, n * d * sizeof *x) == 0, "n=%zu d=%zu l=%u in place", n, d, l);
             free(ma);
             free(mb);
@@ -91,6 +100,33 @@ static void fast_equals_reference(void) {
         free(back);
     }
     gsl_rng_free(r);
+}
+
+/* Rows of d = 2^61 columns: no machine has the per-row scratch, and with n = 0 no row is touched,
+ * so every entry point must say out of memory instead of returning as if it had worked. */
+static void scratch_out_of_memory(void) {
+    size_t d = (SIZE_MAX >> 3) + 1;
+    qet_order orders[] = {{1, QET_LAYOUT_BLOCKS, 2}, {2, QET_LAYOUT_INPLACE, 4}};
+    for (size_t i = 0; i < sizeof orders / sizeof *orders; i++) {
+        const qet_order *o = &orders[i];
+        qb_error err = {0};
+        CHECK(qet_reorder_with(NULL, 0, d, o, NULL, NULL, &err) == QB_EINTERNAL &&
+              strstr(err.msg, "out of memory"));
+        err = (qb_error){0};
+        CHECK(qet_reorder_reference_with(NULL, 0, d, o, NULL, NULL, &err) == QB_EINTERNAL &&
+              strstr(err.msg, "out of memory"));
+        err = (qb_error){0};
+        CHECK(qet_inverse_with(NULL, 0, d, o, NULL, NULL, &err) == QB_EINTERNAL &&
+              strstr(err.msg, "out of memory"));
+    }
+    qb_error err = {0};
+    CHECK(qet_reorder(NULL, 0, d, 1, NULL, NULL, &err) == QB_EINTERNAL);
+    CHECK(qet_reorder_reference(NULL, 0, d, 1, NULL, NULL, &err) == QB_EINTERNAL);
+    CHECK(qet_inverse(NULL, 0, d, 1, NULL, NULL, &err) == QB_EINTERNAL);
+    /* l = 0 needs no scratch */
+    float none[1] = {0};
+    uint8_t no_map[1] = {0};
+    CHECK(qet_reorder(none, 0, d, 0, none, no_map, &err) == QB_OK);
 }
 
 /* Plays the pairing tournament on 2^l values directly: the block order the recursion makes. */
@@ -115,7 +151,7 @@ static void block_variances(void) {
     uint8_t *map = calloc(qet_imap_bytes(n, d, 4) + 1, 1);
     gsl_rng *r = rng_stream(5, 0, 0);
     for (unsigned l = 1; l <= 4; l++) {
-        qet_reorder(x.data, n, d, l, out, map);
+        CHECK_OK(qet_reorder(x.data, n, d, l, out, map, &err), &err);
         size_t blocks = 1u << l, w = d / blocks;
         /* average over blocks of each block's variance (its columns pooled) */
         double frac = 0;
@@ -282,6 +318,7 @@ extern const quantizer_ops qet_method;
 int main(void) {
     hand_cases();
     fast_equals_reference();
+    scratch_out_of_memory();
     block_variances();
     quantizer_cases();
     return check_done("qet");

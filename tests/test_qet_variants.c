@@ -17,11 +17,12 @@ static void check_case(const float *x, const qet_order *o, const float *want, co
                        size_t nbits, const char *name) {
     float out[8], back[8];
     uint8_t map[4] = {0};
-    qet_reorder_with(x, 1, 8, o, out, map);
+    qb_error err = {0};
+    CHECK_OK(qet_reorder_with(x, 1, 8, o, out, map, &err), &err);
     CHECK_MSG(memcmp(out, want, sizeof out) == 0, "%s values", name);
     for (size_t i = 0; i < nbits; i++)
         CHECK_MSG(bits_get(map, i) == bits[i], "%s bit %zu", name, i);
-    qet_inverse_with(out, 1, 8, o, map, back);
+    CHECK_OK(qet_inverse_with(out, 1, 8, o, map, back, &err), &err);
     CHECK_MSG(memcmp(back, x, sizeof back) == 0, "%s inverse", name);
 }
 
@@ -90,13 +91,13 @@ static void fast_equals_reference(void) {
                     size_t bytes = qet_imap_bytes(n, d, l) + 1;
                     uint8_t *ma = malloc(bytes), *mb = calloc(bytes, 1);
                     memset(ma, 0xff, bytes); /* the fast path must clear what it owns */
-                    qet_reorder_with(x, n, d, &o, a, ma);
-                    qet_reorder_reference_with(x, n, d, &o, b, mb);
+                    CHECK_OK(qet_reorder_with(x, n, d, &o, a, ma, &err), &err);
+                    CHECK_OK(qet_reorder_reference_with(x, n, d, &o, b, mb, &err), &err);
                     CHECK_MSG(memcmp(a, b, n * d * sizeof *a) == 0, "n=%zu d=%zu l=%u lay=%d w=%zu",
                               n, d, l, lay, o.window);
                     CHECK_MSG(memcmp(ma, mb, bytes - 1) == 0, "bits n=%zu d=%zu l=%u lay=%d w=%zu",
                               n, d, l, lay, o.window);
-                    qet_inverse_with(a, n, d, &o, ma, back);
+                    CHECK_OK(qet_inverse_with(a, n, d, &o, ma, back, &err), &err);
                     CHECK_MSG(memcmp(back, x, n * d * sizeof *x) == 0,
                               "inverse n=%zu d=%zu l=%u lay=%d w=%zu", n, d, l, lay, o.window);
                     free(ma);
@@ -118,15 +119,16 @@ static void inplace_groups(void) {
     float *x = malloc(n * d * sizeof *x), *a = malloc(n * d * sizeof *a), g[16], gout[16];
     fill_awkward(x, n * d, r);
     uint8_t *map = calloc(qet_imap_bytes(n, d, 4) + 1, 1), gmap[8];
+    qb_error err = {0};
     for (unsigned l = 1; l <= 4; l++) {
         qet_order o = {l, QET_LAYOUT_INPLACE, 2};
-        qet_reorder_with(x, n, d, &o, a, map);
+        CHECK_OK(qet_reorder_with(x, n, d, &o, a, map, &err), &err);
         size_t G = (size_t)1 << l;
         int same = 1;
         for (size_t i = 0; i < n; i++)
             for (size_t gi = 0; gi < d / G; gi++) {
                 memcpy(g, x + i * d + gi * G, G * sizeof *g);
-                qet_reorder_reference(g, 1, G, l, gout, gmap);
+                CHECK_OK(qet_reorder_reference(g, 1, G, l, gout, gmap, &err), &err);
                 same &= memcmp(gout, a + i * d + gi * G, G * sizeof *g) == 0;
             }
         CHECK_MSG(same, "l=%u: inplace groups differ from each group reordered alone", l);

@@ -85,7 +85,7 @@ int main(void) {
     CHECK(!strcmp(t.rows[0].label, "pq") && !strcmp(t.rows[1].label, "qet") &&
           !strcmp(t.rows[2].label, "rtn"));
     /* QTR/DTR against pq at the same data, m, ratio and seed: 3/2 and 2/0.5. */
-    result_table_time_ratios(&t);
+    CHECK_OK(result_table_time_ratios(&t, &err), &err);
     CHECK_NEAR(t.rows[1].qtr, 1.5, 1e-15);
     CHECK_NEAR(t.rows[1].dtr, 4.0, 1e-15);
     CHECK_NEAR(t.rows[0].qtr, 1.0, 1e-15);

@@ -240,7 +240,7 @@ static void test_qet_reorder_matches_quadrature(void) {
         uint8_t *imap = malloc(qet_imap_bytes(N, D, l));
         if (!imap)
             break;
-        qet_reorder(x.data, N, D, l, out, imap);
+        CHECK_OK(qet_reorder(x.data, N, D, l, out, imap, &err), &err);
         size_t width = D >> l;
         for (unsigned b = 0; b < (1u << l); b++) {
             double s1 = 0, s2 = 0, s3 = 0, s4 = 0, cnt = (double)N * (double)width;
@@ -268,7 +268,7 @@ static void test_qet_reorder_matches_quadrature(void) {
             double v[1u << THEOREM_MAX_LEVELS];
             for (size_t j = 0; j < w; j++)
                 v[j] = row[j] = x.data[i * D + j];
-            qet_reorder(row, 1, w, l, rout, rmap);
+            CHECK_OK(qet_reorder(row, 1, w, l, rout, rmap, &err), &err);
             theorem_tournament(v, l);
             for (size_t j = 0; j < w; j++)
                 same &= (double)rout[j] == v[j];

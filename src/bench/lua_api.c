@@ -798,8 +798,10 @@ static int l_dataset(lua_State *L) {
     reader r;
     qb_error e = {0};
     call_reader(L, &r, &e);
-    sweep_config c;
-    sweep_config_defaults(&c);
+    /* About 180 KB: on the heap, as a userdata, so that no error raised below (ours, Lua's, a
+     * metamethod's) can leak it; Lua raises a memory error when it cannot be had. */
+    sweep_config *c = lua_newuserdatauv(L, sizeof *c, 0);
+    sweep_config_defaults(c);
     /* Reuse the config reader on {datasets = {arg}}. */
     lua_createtable(L, 0, 1);
     lua_createtable(L, 1, 0);
@@ -816,7 +818,7 @@ static int l_dataset(lua_State *L) {
     }
     lua_rawseti(L, -2, 1);
     lua_setfield(L, -2, "datasets");
-    int s = read_datasets(&r, lua_gettop(L), &c);
+    int s = read_datasets(&r, lua_gettop(L), c);
     long long seed = 1;
     if (!s) {
         lua_getfield(L, 1, "seed");
@@ -831,7 +833,7 @@ static int l_dataset(lua_State *L) {
     memset(m, 0, sizeof *m);
     luaL_setmetatable(L, QET_MATRIX);
     unsigned bits;
-    if (sweep_load_data(&c.datasets[0], (uint64_t)seed, m, &bits, &e))
+    if (sweep_load_data(&c->datasets[0], (uint64_t)seed, m, &bits, &e))
         return raise(L, &e);
     return 1;
 }

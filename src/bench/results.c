@@ -220,12 +220,12 @@ typedef struct {
 
 static const char *keyed_key(const void *k, size_t i) { return ((const keyed *)k)->keys[i]; }
 
-void result_table_time_ratios(result_table *t) {
+int result_table_time_ratios(result_table *t, qb_error *err) {
     keyed k = {t, malloc((t->n + 1) * sizeof *k.keys)};
     str_map m = {0};
     if (!k.keys || map_init(&m, t->n)) {
         free(k.keys);
-        return;
+        return qb_oom(err);
     }
     for (size_t j = 0; j < t->n; j++) {
         const result_row *b = &t->rows[j];
@@ -260,6 +260,7 @@ void result_table_time_ratios(result_table *t) {
     }
     free(m.slots);
     free(k.keys);
+    return QB_OK;
 }
 
 /* ---- CSV ---- */

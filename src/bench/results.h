@@ -65,8 +65,9 @@ long result_table_find(const result_table *t, const char *key);
  * the same files whatever order they finished in. */
 void result_table_sort(result_table *t);
 /* Fills qtr/dtr of every row from the row of its baseline label at the same dataset, m, l when
- * the baseline uses it, ratio, accounting when it uses it, and seed. */
-void result_table_time_ratios(result_table *t);
+ * the baseline uses it, ratio, accounting when it uses it, and seed. Out of memory: qb_oom, and
+ * no row is changed. */
+int result_table_time_ratios(result_table *t, qb_error *err);
 
 /* Reads DIR/results.csv (missing: empty table). A last line without its newline (a write cut by
  * a kill) is ignored. */

@@ -304,8 +304,9 @@ int sweep_finalize(const char *dir, qb_error *err) {
     if (s)
         return s;
     result_table_sort(&t);
-    result_table_time_ratios(&t);
-    s = results_write_all(dir, &t, err);
+    s = result_table_time_ratios(&t, err);
+    if (!s)
+        s = results_write_all(dir, &t, err);
     if (!s)
         s = summary_write(dir, &t, err);
     result_table_free(&t);
@@ -354,7 +355,6 @@ int sweep_run(const sweep_config *c, const sweep_options *o, qb_error *err) {
                                 "data; use another --out or remove them",
                                 o->out_dir, r->label, r->dataset);
     }
-    result_table_free(&have);
 
     /* Files are read once and shared (read-only) by every cell. */
     matrix loaded[SWEEP_LIST_MAX];
@@ -376,7 +376,13 @@ int sweep_run(const sweep_config *c, const sweep_options *o, qb_error *err) {
     if (!s && n_todo)
         s = results_append_open(&app, o->out_dir, err);
     progress prog = {0, n_todo, (size_t)-1, metrics_now(), 0, isatty(2)};
+    /* The HDF5 copy follows the CSV from memory: `have` (the rows stored before) takes each row
+     * appended, and is written at most every 30 s. It is a convenience (the CSV is the source of
+     * truth, and the final rewrite from it is checked), so its failures are a warning, given
+     * once; a row it could not take ends the snapshots, which would lack it. */
+    const double h5_every = 30;
     double last_h5 = metrics_now();
+    int h5_live = 1, h5_warned = 0;
     int failed = s;
     qb_error first = {0};
     if (!s && n_todo) {
@@ -409,15 +415,22 @@ int sweep_run(const sweep_config *c, const sweep_options *o, qb_error *err) {
                 }
                 prog.done++;
                 progress_show(&prog, 0);
-                /* Keep the HDF5 copy close behind the CSV without rewriting it for every row. */
-                if (!st && metrics_now() - last_h5 > 5) {
-                    result_table all;
+                if (!st && h5_live) {
                     qb_error he = {0};
-                    if (!results_read(o->out_dir, &all, &he)) {
-                        results_write_h5(o->out_dir, &all, &he);
-                        result_table_free(&all);
+                    int hs = result_table_push(&have, &row, &he);
+                    if (hs) {
+                        h5_live = 0;
+                        result_table_free(&have);
+                    } else if (metrics_now() - last_h5 >= h5_every) {
+                        hs = results_write_h5(o->out_dir, &have, &he);
+                        last_h5 = metrics_now();
                     }
-                    last_h5 = metrics_now();
+                    if (hs && !h5_warned) {
+                        h5_warned = 1;
+                        fprintf(stderr, "%swarning: the HDF5 snapshot of %s is not kept up to date "
+                                        "(%s); results.csv has every row\n",
+                                prog.tty ? "\n" : "", o->out_dir, he.msg);
+                    }
                 }
             }
         }
@@ -431,6 +444,7 @@ int sweep_run(const sweep_config *c, const sweep_options *o, qb_error *err) {
         }
     }
     results_append_close(&app);
+    result_table_free(&have);
     for (size_t d = 0; d < c->n_datasets; d++)
         matrix_free(&loaded[d]);
     free(todo);

@@ -52,20 +52,25 @@ static int bench_reorder(size_t n, size_t d, unsigned levels, int repeat, qb_err
             double t0 = metrics_now();
             memcpy(y.data, x.data, n * d * sizeof(float));
             double t1 = metrics_now();
-            qet_reorder(x.data, n, d, l, y.data, map);
+            if ((s = qet_reorder(x.data, n, d, l, y.data, map, err)))
+                goto done;
             double t2 = metrics_now();
-            qet_inverse(y.data, n, d, l, map, z.data);
+            if ((s = qet_inverse(y.data, n, d, l, map, z.data, err)))
+                goto done;
             double t3 = metrics_now();
             tc[r] = t1 - t0;
             tr[r] = t2 - t1;
             ti[r] = t3 - t2;
         }
-        if (memcmp(z.data, x.data, n * d * sizeof(float)))
-            return qb_internal(err, "reorder + inverse is not the identity");
+        if (memcmp(z.data, x.data, n * d * sizeof(float))) {
+            s = qb_internal(err, "reorder + inverse is not the identity");
+            goto done;
+        }
         double c = median(tc, repeat), a = median(tr, repeat), b = median(ti, repeat);
         printf("%-8s %6u %12.5f %12.2f %12.2f %10.2f\n", "reorder", l, a, gb / a, gb / c, c / a);
         printf("%-8s %6u %12.5f %12.2f %12.2f %10.2f\n", "inverse", l, b, gb / b, gb / c, c / b);
     }
+done:
     free(map);
     free(tc);
     free(tr);
@@ -73,7 +78,7 @@ static int bench_reorder(size_t n, size_t d, unsigned levels, int repeat, qb_err
     matrix_free(&x);
     matrix_free(&y);
     matrix_free(&z);
-    return QB_OK;
+    return s;
 }
 
 static int bench_assign(size_t n, size_t k, size_t dim, int repeat, qb_error *err) {

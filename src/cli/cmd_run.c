@@ -2,6 +2,7 @@
  * a results directory, resuming where an earlier run stopped. */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -53,24 +54,30 @@ int cmd_run(int argc, char **argv, qb_error *err) {
     if (optind + 1 != argc)
         return qb_fail(err, "run needs exactly one FILE.lua (see qetbench run --help)");
     o.config_path = argv[optind];
-    sweep_config cfg;
+    sweep_config *cfg = calloc(1, sizeof *cfg); /* about 180 KB: not for the stack */
+    if (!cfg)
+        return qb_oom(err);
     int has_sweep = 0;
-    s = lua_config_run(o.config_path, &cfg, &has_sweep, err);
-    if (s || !has_sweep)
+    s = lua_config_run(o.config_path, cfg, &has_sweep, err);
+    if (s || !has_sweep) {
+        free(cfg);
         return s;
+    }
     char dir[4096];
     if (out)
         snprintf(dir, sizeof dir, "%s", out);
     else if (o.shards > 1)
-        snprintf(dir, sizeof dir, "results/%s/shard-%u-of-%u", cfg.name, o.shard, o.shards);
+        snprintf(dir, sizeof dir, "results/%s/shard-%u-of-%u", cfg->name, o.shard, o.shards);
     else
-        snprintf(dir, sizeof dir, "results/%s", cfg.name);
+        snprintf(dir, sizeof dir, "results/%s", cfg->name);
     o.out_dir = dir;
-    s = sweep_run(&cfg, &o, err);
-    if (!s && cfg.plots && o.shards == 1)
+    s = sweep_run(cfg, &o, err);
+    int plots = cfg->plots && o.shards == 1;
+    free(cfg);
+    if (!s && plots)
         s = plot_all(dir, 1, err);
     if (!s)
         fprintf(stderr, "results in %s/ (results.csv, results.h5, summary.csv%s)\n", dir,
-                cfg.plots && o.shards == 1 ? ", figures/, headline.md, claims.md" : "");
+                plots ? ", figures/, headline.md, claims.md" : "");
     return s;
 }

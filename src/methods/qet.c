@@ -297,7 +297,9 @@ static int vector_stage(qet_state *s, size_t i, const matrix *in, matrix *work, 
     const matrix *src = in;
     if (st->spec.levels) {
         qet_order o = qet_order_of(&s->p, st->spec.levels, s->d);
-        qet_reorder_with(in->data, s->n, s->d, &o, work->data, st->imap);
+        int rs = qet_reorder_with(in->data, s->n, s->d, &o, work->data, st->imap, err);
+        if (rs)
+            return rs;
         src = work;
     }
     int status = QB_OK;
@@ -322,7 +324,7 @@ static int decode_stage(const qet_state *s, size_t i, matrix *out, qb_error *err
     int status = pq_codec_decode(&st->codec, out, err);
     qet_order o = qet_order_of(&s->p, st->spec.levels, s->d);
     if (!status)
-        qet_inverse_with(out->data, s->n, s->d, &o, st->imap, out->data);
+        status = qet_inverse_with(out->data, s->n, s->d, &o, st->imap, out->data, err);
     return status;
 }
 

@@ -102,12 +102,12 @@ static void ref_split(float *v, size_t w, size_t wk, float *scratch, uint8_t *im
     memcpy(v, scratch, w * sizeof *v);
 }
 
-void qet_reorder_reference_with(const float *x, size_t n, size_t d, const qet_order *o, float *out,
-                                uint8_t *imap) {
+int qet_reorder_reference_with(const float *x, size_t n, size_t d, const qet_order *o, float *out,
+                               uint8_t *imap, qb_error *err) {
     unsigned levels = o->levels;
     float *scratch = malloc(d * sizeof *scratch);
     if (!scratch)
-        return;
+        return qb_oom(err);
     size_t groups = levels ? (size_t)1 << levels : 1, per = d / groups;
     for (size_t i = 0; i < n; i++) {
         float *row = out + i * d;
@@ -127,12 +127,13 @@ void qet_reorder_reference_with(const float *x, size_t n, size_t d, const qet_or
         }
     }
     free(scratch);
+    return QB_OK;
 }
 
-void qet_reorder_reference(const float *x, size_t n, size_t d, unsigned levels, float *out,
-                           uint8_t *imap) {
+int qet_reorder_reference(const float *x, size_t n, size_t d, unsigned levels, float *out,
+                          uint8_t *imap, qb_error *err) {
     qet_order o = qet_order_paper(levels);
-    qet_reorder_reference_with(x, n, d, &o, out, imap);
+    return qet_reorder_reference_with(x, n, d, &o, out, imap, err);
 }
 
 /* ---- fast path ----
@@ -278,20 +279,25 @@ static void unpack_flags(const uint8_t *imap, size_t bit0, size_t count, uint8_t
         flags[p] = (uint8_t)((imap[(bit0 + p) >> 3] >> ((bit0 + p) & 7)) & 1);
 }
 
-void qet_reorder_with(const float *x, size_t n, size_t d, const qet_order *o, float *out,
-                      uint8_t *imap) {
+int qet_reorder_with(const float *x, size_t n, size_t d, const qet_order *o, float *out,
+                     uint8_t *imap, qb_error *err) {
     unsigned levels = o->levels;
     if (levels == 0) {
         memcpy(out, x, n * d * sizeof *out);
-        return;
+        return QB_OK;
     }
     int inplace = o->layout == QET_LAYOUT_INPLACE;
     size_t pairs = d / 2, chunks = (n + ROW_CHUNK - 1) / ROW_CHUNK;
     size_t groups = (size_t)1 << levels, per = d / groups;
+    int failed = 0; /* some thread could not get its scratch: its rows are not written */
 #pragma omp parallel if (par_worth(n * d * levels))
     {
         row_scratch sc;
         int ok = scratch_alloc(&sc, d);
+        if (!ok) {
+#pragma omp atomic write
+            failed = 1;
+        }
 #pragma omp for schedule(static)
         for (size_t c = 0; c < chunks; c++) {
             if (!ok)
@@ -315,27 +321,34 @@ void qet_reorder_with(const float *x, size_t n, size_t d, const qet_order *o, fl
         }
         scratch_free(&sc);
     }
+    return failed ? qb_oom(err) : QB_OK;
 }
 
-void qet_reorder(const float *x, size_t n, size_t d, unsigned levels, float *out, uint8_t *imap) {
+int qet_reorder(const float *x, size_t n, size_t d, unsigned levels, float *out, uint8_t *imap,
+                qb_error *err) {
     qet_order o = qet_order_paper(levels);
-    qet_reorder_with(x, n, d, &o, out, imap);
+    return qet_reorder_with(x, n, d, &o, out, imap, err);
 }
 
-void qet_inverse_with(const float *xr, size_t n, size_t d, const qet_order *o, const uint8_t *imap,
-                      float *out) {
+int qet_inverse_with(const float *xr, size_t n, size_t d, const qet_order *o, const uint8_t *imap,
+                     float *out, qb_error *err) {
     unsigned levels = o->levels;
     if (levels == 0) {
         if (xr != out)
             memcpy(out, xr, n * d * sizeof *out);
-        return;
+        return QB_OK;
     }
     int inplace = o->layout == QET_LAYOUT_INPLACE;
     size_t pairs = d / 2, groups = (size_t)1 << levels, per = d / groups;
+    int failed = 0; /* some thread could not get its scratch: its rows are not written */
 #pragma omp parallel if (par_worth(n * d * levels))
     {
         row_scratch sc;
         int ok = scratch_alloc(&sc, d);
+        if (!ok) {
+#pragma omp atomic write
+            failed = 1;
+        }
 #pragma omp for schedule(static)
         for (size_t i = 0; i < n; i++) {
             if (!ok)
@@ -358,10 +371,11 @@ void qet_inverse_with(const float *xr, size_t n, size_t d, const qet_order *o, c
         }
         scratch_free(&sc);
     }
+    return failed ? qb_oom(err) : QB_OK;
 }
 
-void qet_inverse(const float *xr, size_t n, size_t d, unsigned levels, const uint8_t *imap,
-                 float *out) {
+int qet_inverse(const float *xr, size_t n, size_t d, unsigned levels, const uint8_t *imap,
+                float *out, qb_error *err) {
     qet_order o = qet_order_paper(levels);
-    qet_inverse_with(xr, n, d, &o, imap, out);
+    return qet_inverse_with(xr, n, d, &o, imap, out, err);
 }

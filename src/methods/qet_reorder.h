@@ -54,20 +54,22 @@ size_t qet_imap_bytes(size_t n, size_t d, unsigned levels);
 
 /* out: (n, d) reordered rows; imap: qet_imap_bytes bytes, bit (row * levels + level) * d/2 + pair.
  * The fast path is row-blocked, branch-free and parallel over rows; the reference is the plain
- * recursion it is tested against, bit for bit. */
-void qet_reorder(const float *x, size_t n, size_t d, unsigned levels, float *out, uint8_t *imap);
-void qet_reorder_reference(const float *x, size_t n, size_t d, unsigned levels, float *out,
-                           uint8_t *imap);
+ * recursion it is tested against, bit for bit. Each returns QB_OK, or qb_oom when its scratch
+ * (d floats per thread) cannot be allocated; out and imap are then incomplete. */
+int qet_reorder(const float *x, size_t n, size_t d, unsigned levels, float *out, uint8_t *imap,
+                qb_error *err);
+int qet_reorder_reference(const float *x, size_t n, size_t d, unsigned levels, float *out,
+                          uint8_t *imap, qb_error *err);
 /* Undoes qet_reorder exactly: out == x bit for bit, whatever the values (ties, -0.0, subnormals).
  * out may be xr (in place); qet_reorder's out must not alias x. */
-void qet_inverse(const float *xr, size_t n, size_t d, unsigned levels, const uint8_t *imap,
-                 float *out);
+int qet_inverse(const float *xr, size_t n, size_t d, unsigned levels, const uint8_t *imap,
+                float *out, qb_error *err);
 /* The same for any order (checked by qet_check_order first); the three above are the paper's. */
-void qet_reorder_with(const float *x, size_t n, size_t d, const qet_order *o, float *out,
-                      uint8_t *imap);
-void qet_reorder_reference_with(const float *x, size_t n, size_t d, const qet_order *o, float *out,
-                                uint8_t *imap);
-void qet_inverse_with(const float *xr, size_t n, size_t d, const qet_order *o, const uint8_t *imap,
-                      float *out);
+int qet_reorder_with(const float *x, size_t n, size_t d, const qet_order *o, float *out,
+                     uint8_t *imap, qb_error *err);
+int qet_reorder_reference_with(const float *x, size_t n, size_t d, const qet_order *o, float *out,
+                               uint8_t *imap, qb_error *err);
+int qet_inverse_with(const float *xr, size_t n, size_t d, const qet_order *o, const uint8_t *imap,
+                     float *out, qb_error *err);
 
 #endif

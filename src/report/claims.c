@@ -619,7 +619,7 @@ int claims_write(const char *dir, const result_table *t, const summary_group *g,
     } out[] = {{"claims.md", &md}, {"headline.md", &hl}, {"headline.csv", &csv}};
     for (size_t i = 0; i < 3; i++) {
         snprintf(path, sizeof path, "%s/%s", dir, out[i].name);
-        if (!s && !out[i].t->s)
+        if (!s && (!out[i].t->s || out[i].t->failed))
             s = qb_oom(err);
         if (!s)
             s = results_write_text(path, out[i].t->s, out[i].t->n, err);

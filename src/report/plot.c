@@ -46,7 +46,7 @@ static summary_stat stat_of(const summary_group *g, int metric) {
 static int text_save(const char *path, text *t, qb_error *err) {
     if (!t->s)
         text_printf(t, "%s", "");
-    if (!t->s)
+    if (!t->s || t->failed)
         return qb_oom(err);
     return results_write_text(path, t->s, t->n, err);
 }
@@ -135,6 +135,7 @@ static int write_figure(fig_ctx *f, const char *name, const char *title, int met
                     isfinite(s.half) ? s.half : 0.0, x->n_ok);
             pts++;
         }
+        dat.failed |= block.failed;
         if (!pts) {
             /* Say why a method has no curve (e.g. a rotation larger than every budget). */
             if (block.s)
@@ -163,6 +164,7 @@ static int write_figure(fig_ctx *f, const char *name, const char *title, int met
     }
     const char *keys[] = {"PNG_TERMINAL", "NAME", "TITLE", "YLABEL", "EXTRA", "CURVES"};
     const char *vals[] = {plot_png_terminal(), name, title, metric_titles[metric], extra, plots.s};
+    gp.failed |= plots.failed;
     fill(&gp, plot_template_figure, keys, vals, 6);
     text_free(&plots);
     return save_figure(f, name, &dat, &gp, err);
@@ -200,6 +202,7 @@ static int bits_figure(fig_ctx *f, const char *name, const char *accounting, con
                     (unsigned long long)best->subspaces, best->target_ratio);
             pts++;
         }
+        dat.failed |= block.failed;
         if (pts) {
             text_printf(&dat, "%s# curve: %s\n%s", drawn ? "\n\n" : "", curves[c].title, block.s);
             text_printf(&plots, "%s'%s.dat' index %zu using 1:2:3 with yerrorlines lw 2 title '%s'",
@@ -223,6 +226,7 @@ static int bits_figure(fig_ctx *f, const char *name, const char *accounting, con
     const char *keys[] = {"PNG_TERMINAL", "NAME", "TITLE", "EXTRA", "CURVES"};
     const char *vals[] = {plot_png_terminal(), name, title, f->gaussian ? "set samples 200" : "",
                           plots.s};
+    gp.failed |= plots.failed;
     fill(&gp, plot_template_bits, keys, vals, 5);
     text_free(&plots);
     return save_figure(f, name, &dat, &gp, err);
