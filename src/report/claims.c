@@ -509,8 +509,11 @@ static void claim_headline_percent(const scope *sc, const char *acc, unsigned l,
     snprintf(how, sizeof how, "qet at m = 8: per-seed MSE / best baseline's, in %%; holds "
                               "where the interval is at or below %.1f%%",
              paper);
-    text_printf(md, "| %s | %s | %s | %s | %s |\n", claim, how,
-                tally_count(&y) ? detail.s : "no data", verdict(&y), best.n ? best.s : "—");
+    md->failed |= detail.failed | best.failed; /* a lost piece makes the whole table lost */
+    if (!md->failed)
+        text_printf(md, "| %s | %s | %s | %s | %s |\n", claim, how,
+                    tally_count(&y) && detail.s ? detail.s : "no data", verdict(&y),
+                    best.n && best.s ? best.s : "—");
     free(detail.s);
     free(best.s);
 }
