@@ -78,7 +78,8 @@ int summary_build(const result_table *t, summary_group **groups, size_t *n, qb_e
         s->field = summary_of(v, j - i);                                                           \
     } while (0)
         STAT(ratio, r->ratio);
-        STAT(ks, strcmp(r->method, "rtn") ? (double)r->ks : (double)r->rtn_bits);
+        STAT(ks, method_uses(r->method, METHOD_USES_SUBSPACES) ? (double)r->ks
+                                                                  : (double)r->rtn_bits);
         STAT(mse, r->mse);
         STAT(mae, r->mae);
         STAT(mre, r->mre);

@@ -252,7 +252,8 @@ static int figures_for_dataset(fig_ctx *f, const char *const *accs, size_t n_acc
             continue;
         if (x->subspaces && !contains_u64(ms, nm, x->subspaces) && nm < 64)
             ms[nm++] = x->subspaces;
-        if (!strcmp(x->method, "qet")) {
+        int per_l = method_uses(x->method, METHOD_USES_ITERATIONS); /* a curve per l */
+        if (per_l) {
             size_t k = 0;
             while (k < nl && ls[k] != x->iterations)
                 k++;
@@ -268,7 +269,7 @@ static int figures_for_dataset(fig_ctx *f, const char *const *accs, size_t n_acc
             curves[nc].label = x->label;
             curves[nc].l = x->iterations;
             curves[nc].m = 0;
-            if (!strcmp(x->method, "qet"))
+            if (per_l)
                 snprintf(curves[nc].title, sizeof curves[nc].title, "%s l=%u", x->label,
                          x->iterations);
             else
