@@ -57,7 +57,8 @@ static double lloyd_pass(const float *v, size_t count, const float *y, size_t k,
     return sse;
 }
 
-double lloyd_fit(const float *x, size_t count, unsigned b, int iters, float *sorted, float *levels) {
+double lloyd_fit(const float *x, size_t count, unsigned b, int iters, float *sorted,
+                 float *levels) {
     size_t k = (size_t)1 << b;
     float *cur = malloc(2 * k * sizeof *cur);
     uint32_t *codes = malloc(count * sizeof *codes);
@@ -80,7 +81,8 @@ double lloyd_fit(const float *x, size_t count, unsigned b, int iters, float *sor
             best = sse;
             memcpy(levels, cur, k * sizeof *levels);
         }
-        qsort(next, k, sizeof *next, cmp_float); /* an empty cell's kept level may be out of order */
+        qsort(next, k, sizeof *next,
+              cmp_float); /* an empty cell's kept level may be out of order */
         if (!memcmp(next, cur, k * sizeof *cur))
             break;
         memcpy(cur, next, k * sizeof *cur);
@@ -196,8 +198,8 @@ static storage_bits lloyd_of_bits(uint64_t b, const void *ctx) {
 static int lloyd_solve(quant_params *p, size_t n, size_t d, uint64_t budget, qb_error *err) {
     lloyd_shape c = {n, d, rtn_group_of(p, d)};
     if (p->rtn_granularity == RTN_PER_GROUP && (c.group == 0 || d % c.group != 0))
-        return qb_fail(err, "%s group size %zu does not divide the %zu columns", p->method,
-                       c.group, d);
+        return qb_fail(err, "%s group size %zu does not divide the %zu columns", p->method, c.group,
+                       d);
     return solve_largest_bits(p, LLOYD_MAX_BITS, budget, lloyd_of_bits, &c, err);
 }
 
@@ -218,7 +220,8 @@ static void lloyd_destroy(void *state) {
 
 const quantizer_ops lloyd_method = {
     .name = "lloyd",
-    .help = "Lloyd-Max: 2^b levels fitted per tensor, row or group, started from the MSE-clipped grid",
+    .help =
+        "Lloyd-Max: 2^b levels fitted per tensor, row or group, started from the MSE-clipped grid",
     .family = METHOD_FAMILY_STRONG,
     .dims = 0,
     .options = lloyd_options,

@@ -314,9 +314,9 @@ static void lopq_predict(const quant_params *p, size_t n, size_t d, storage_bits
     *out = budget_lopq(n, d, p->subspaces, p->ks, p->lopq_cells);
 }
 
-static const char *const lopq_options[] = {"subspaces", "ks", "kmeans_init", "kmeans_iters",
-                                           "max_points_per_centroid", "opq_iters", "lopq_cells",
-                                           NULL};
+static const char *const lopq_options[] = {
+    "subspaces", "ks",         "kmeans_init", "kmeans_iters", "max_points_per_centroid",
+    "opq_iters", "lopq_cells", NULL};
 
 static void lopq_storage(const void *state, storage_bits *out) {
     const lopq_state *s = state;

@@ -341,9 +341,9 @@ static void opq_predict(const quant_params *p, size_t n, size_t d, storage_bits 
     *out = budget_opq(n, d, p->subspaces, p->ks);
 }
 
-static const char *const opq_options[] = {"subspaces", "ks", "kmeans_init", "kmeans_iters",
-                                          "max_points_per_centroid", "opq_iters", "opq_init",
-                                          NULL};
+static const char *const opq_options[] = {
+    "subspaces", "ks",       "kmeans_init", "kmeans_iters", "max_points_per_centroid",
+    "opq_iters", "opq_init", NULL};
 
 const quantizer_ops opq_method = {
     .name = "opq",

@@ -1,6 +1,6 @@
 /* pq.c - product quantization (Jegou et al. 2010) from scratch, and the `pq` method. */
-#include "parallel.h"
 #include "pq.h"
+#include "parallel.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -89,7 +89,9 @@ int pq_codec_decode(const pq_codec *c, matrix *out, qb_error *err) {
     return QB_OK;
 }
 
-uint64_t pq_codec_code_bits(const pq_codec *c) { return (uint64_t)c->n * c->m * c->width; }
+uint64_t pq_codec_code_bits(const pq_codec *c) {
+    return (uint64_t)c->n * c->m * c->width;
+}
 
 uint64_t pq_codec_codebook_bits(const pq_codec *c, unsigned entry_bits) {
     return (uint64_t)c->m * c->k * c->dsub * entry_bits;
@@ -152,8 +154,8 @@ static void pq_predict(const quant_params *p, size_t n, size_t d, storage_bits *
     *out = budget_pq(n, d, p->subspaces, p->ks, FLOAT_BITS);
 }
 
-static const char *const pq_options[] = {"subspaces", "ks", "kmeans_init", "kmeans_iters",
-                                         "max_points_per_centroid", NULL};
+static const char *const pq_options[] = {
+    "subspaces", "ks", "kmeans_init", "kmeans_iters", "max_points_per_centroid", NULL};
 
 static void pq_destroy(void *state) {
     pq_state *s = state;

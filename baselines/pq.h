@@ -12,9 +12,9 @@
 
 typedef struct {
     size_t n, d, m, k, dsub;
-    unsigned width;     /* bits per code: ceil(log2 k) */
-    float *codebooks;   /* (m, k, dsub) */
-    uint8_t *codes;     /* n * m codes of `width` bits, row-major, packed */
+    unsigned width;   /* bits per code: ceil(log2 k) */
+    float *codebooks; /* (m, k, dsub) */
+    uint8_t *codes;   /* n * m codes of `width` bits, row-major, packed */
 } pq_codec;
 
 int pq_codec_init(pq_codec *c, size_t n, size_t d, size_t m, size_t k, qb_error *err);

@@ -12,14 +12,13 @@ static int rpq_solve(quant_params *p, size_t n, size_t d, uint64_t budget, qb_er
     int s = qet_parse_stages(p, err);
     for (size_t i = 1; !s && i < p->n_stages; i++)
         if (p->stages[i].kind != STAGE_VECTOR || p->stages[i].levels)
-            return qb_fail(err, "rpq stages are PQ stages only (pq:SHARE), got '%s'",
-                           p->residual);
+            return qb_fail(err, "rpq stages are PQ stages only (pq:SHARE), got '%s'", p->residual);
     return s ? s : qet_solve_chain(p, n, d, budget, err);
 }
 
-static const char *const rpq_options[] = {"subspaces",    "ks", "kmeans_init", "kmeans_iters",
-                                          "max_points_per_centroid",     "codebook_bits",
-                                          "residual",     NULL};
+static const char *const rpq_options[] = {
+    "subspaces",     "ks",       "kmeans_init", "kmeans_iters", "max_points_per_centroid",
+    "codebook_bits", "residual", NULL};
 
 const quantizer_ops rpq_method = {
     .name = "rpq",

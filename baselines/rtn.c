@@ -54,9 +54,9 @@ void rtn_quantize_range(const float *x, size_t count, unsigned b, uint32_t *code
 
 /* ---- MSE-optimal clipping ---- */
 
-#define CLIP_STEPS 48       /* shrink factors 2^(-10 i / 47), i = 0..47 */
-#define CLIP_GOLDEN 16      /* golden-section iterations around the best grid point */
-#define CLIP_SAMPLE 65536   /* search on at most this many elements */
+#define CLIP_STEPS 48     /* shrink factors 2^(-10 i / 47), i = 0..47 */
+#define CLIP_GOLDEN 16    /* golden-section iterations around the best grid point */
+#define CLIP_SAMPLE 65536 /* search on at most this many elements */
 
 typedef struct {
     const float *x;
@@ -175,15 +175,18 @@ void rtn_quantize_clipped(const float *x, size_t count, unsigned b, uint32_t *co
 }
 
 typedef struct {
-    size_t n, d, group; /* group: elements per (offset, step) pair along a row; n*d for the tensor */
+    size_t n, d,
+        group; /* group: elements per (offset, step) pair along a row; n*d for the tensor */
     unsigned bits;
     int per_tensor;
-    int clip; /* MSE-optimal ranges instead of min-max */
+    int clip;               /* MSE-optimal ranges instead of min-max */
     float *offsets, *steps; /* (groups) */
     uint8_t *codes;         /* n * d codes of `bits` bits */
 } rtn_state;
 
-static size_t rtn_groups(const rtn_state *s) { return s->per_tensor ? 1 : s->n * (s->d / s->group); }
+static size_t rtn_groups(const rtn_state *s) {
+    return s->per_tensor ? 1 : s->n * (s->d / s->group);
+}
 
 static int rtn_create(const quant_params *p, size_t n, size_t d, void **state, qb_error *err) {
     if (p->rtn_bits < 1 || p->rtn_bits > BITS_MAX_WIDTH)
@@ -196,7 +199,9 @@ static int rtn_create(const quant_params *p, size_t n, size_t d, void **state, q
     s->bits = p->rtn_bits;
     s->per_tensor = p->rtn_granularity == RTN_PER_TENSOR;
     s->clip = p->rtn_clip == RTN_CLIP_MSE;
-    s->group = p->rtn_granularity == RTN_PER_ROW ? d : p->rtn_granularity == RTN_PER_GROUP ? p->rtn_group : d;
+    s->group = p->rtn_granularity == RTN_PER_ROW     ? d
+               : p->rtn_granularity == RTN_PER_GROUP ? p->rtn_group
+                                                     : d;
     if (!s->per_tensor && (s->group == 0 || d % s->group)) {
         size_t g = s->group;
         free(s);
@@ -273,9 +278,12 @@ static void rtn_storage(const void *state, storage_bits *out) {
 /* Elements per (offset, step) pair along a row; 0 for the whole tensor. */
 size_t rtn_group_of(const quant_params *p, size_t d) {
     switch (p->rtn_granularity) {
-    case RTN_PER_ROW: return d;
-    case RTN_PER_GROUP: return p->rtn_group;
-    default: return 0;
+    case RTN_PER_ROW:
+        return d;
+    case RTN_PER_GROUP:
+        return p->rtn_group;
+    default:
+        return 0;
     }
 }
 
@@ -291,8 +299,8 @@ static storage_bits rtn_of_bits(uint64_t b, const void *ctx) {
 static int rtn_solve(quant_params *p, size_t n, size_t d, uint64_t budget, qb_error *err) {
     rtn_shape c = {n, d, rtn_group_of(p, d)};
     if (p->rtn_granularity == RTN_PER_GROUP && (c.group == 0 || d % c.group != 0))
-        return qb_fail(err, "%s group size %zu does not divide the %zu columns", p->method,
-                       c.group, d);
+        return qb_fail(err, "%s group size %zu does not divide the %zu columns", p->method, c.group,
+                       d);
     return solve_largest_bits(p, BITS_MAX_WIDTH, budget, rtn_of_bits, &c, err);
 }
 
@@ -300,8 +308,7 @@ static void rtn_predict(const quant_params *p, size_t n, size_t d, storage_bits 
     *out = budget_rtn(n, d, p->rtn_bits, rtn_group_of(p, d));
 }
 
-static const char *const rtn_options[] = {"bits", "rtn_granularity", "rtn_group", "rtn_clip",
-                                          NULL};
+static const char *const rtn_options[] = {"bits", "rtn_granularity", "rtn_group", "rtn_clip", NULL};
 
 static void rtn_destroy(void *state) {
     rtn_state *s = state;

@@ -30,8 +30,8 @@ static inline float rtn_level(uint32_t code, float offset, float step) {
 
 extern const quantizer_ops rtn_method; /* residual chains run RTN stages through it */
 
-/* RTN's group along a row for p's granularity: d per row, the group size, 0 for the tensor (Lloyd-Max
- * shares it). */
+/* RTN's group along a row for p's granularity: d per row, the group size, 0 for the tensor
+ * (Lloyd-Max shares it). */
 size_t rtn_group_of(const quant_params *p, size_t d);
 
 #endif

@@ -124,8 +124,7 @@ int forward_step(forward_state *s, int token, size_t pos, qb_error *err) {
             float *att = s->att + h * T;
             size_t kvh = h / group;
             for (size_t t = 0; t <= pos; t++)
-                att[t] = cblas_sdot((int)hs, qh, 1, s->key_cache + (l * T + t) * kv + kvh * hs,
-                                    1) *
+                att[t] = cblas_sdot((int)hs, qh, 1, s->key_cache + (l * T + t) * kv + kvh * hs, 1) *
                          inv_sqrt;
             softmax(att, pos + 1);
             float *out = s->xb + h * hs;
@@ -206,8 +205,7 @@ static void copy_row(const forward_state *s, size_t t, matrix *k, matrix *v, siz
     size_t kv = s->m->kv_dim, L = (size_t)s->m->cfg.n_layers, T = s->max_tokens;
     for (size_t l = 0; l < L; l++) {
         memcpy(matrix_row(k, row) + l * kv, s->key_cache + (l * T + t) * kv, kv * sizeof(float));
-        memcpy(matrix_row(v, row) + l * kv, s->value_cache + (l * T + t) * kv,
-               kv * sizeof(float));
+        memcpy(matrix_row(v, row) + l * kv, s->value_cache + (l * T + t) * kv, kv * sizeof(float));
     }
 }
 
@@ -326,7 +324,9 @@ int kvcache_write_h5(const kvcache *c, const llama2c_model *m, const kvcache_spe
                  "at temperature %g from BOS, seed %llu",
                  base->description, which ? "values" : "keys after RoPE", L, kv, spec->sequences,
                  spec->tokens, spec->temperature, (unsigned long long)spec->seed);
-        h5_attrs a = {.source = base->source, .license = base->license, .description = desc,
+        h5_attrs a = {.source = base->source,
+                      .license = base->license,
+                      .description = desc,
                       .source_bits = 32};
         char name[64];
         snprintf(name, sizeof name, "/%s/all", kvname);
@@ -344,7 +344,8 @@ int kvcache_write_h5(const kvcache *c, const llama2c_model *m, const kvcache_spe
     if (!s && !(s = matrix_alloc(&toks, spec->sequences, spec->tokens, err))) {
         for (size_t i = 0; i < rows; i++)
             toks.data[i] = (float)c->token_ids[i];
-        h5_attrs a = {.source = base->source, .license = base->license,
+        h5_attrs a = {.source = base->source,
+                      .license = base->license,
                       .description = "token ids of the sampled sequences (BOS = 1 first)",
                       .source_bits = 32};
         s = h5_writer_put(&w, "/tokens", &toks, &a, err);

@@ -46,22 +46,21 @@ double forward_log_prob(const float *logits, size_t vocab, int token);
 int forward_argmax(const float *logits, size_t vocab);
 
 typedef struct {
-    size_t tokens;      /* positions per sequence, BOS at position 0 included */
+    size_t tokens; /* positions per sequence, BOS at position 0 included */
     size_t sequences;
     uint64_t seed;      /* sequence j samples from the stream (seed, j, RNG_STREAM_DATA) */
     double temperature; /* 1: sample from the model; 0: greedy */
 } kvcache_spec;
 
 typedef struct {
-    matrix k, v;           /* (sequences * tokens, layers * kv_dim): row = one position, layer-major */
-    int *token_ids;        /* (sequences, tokens), position 0 is BOS */
-    double mean_log_prob;  /* of each chosen next token under the model, averaged */
-    double mean_entropy;   /* of the predictive distributions, nats */
+    matrix k, v;    /* (sequences * tokens, layers * kv_dim): row = one position, layer-major */
+    int *token_ids; /* (sequences, tokens), position 0 is BOS */
+    double mean_log_prob; /* of each chosen next token under the model, averaged */
+    double mean_entropy;  /* of the predictive distributions, nats */
 } kvcache;
 
 /* Runs the model over seeded self-sampled sequences and records every layer's K and V. */
-int kvcache_generate(const llama2c_model *m, const kvcache_spec *spec, kvcache *out,
-                     qb_error *err);
+int kvcache_generate(const llama2c_model *m, const kvcache_spec *spec, kvcache *out, qb_error *err);
 /* K/V rows for a given token sequence (teacher forcing): (n, layers * kv_dim) each. */
 int kvcache_of_tokens(const llama2c_model *m, const int *tokens, size_t n, matrix *k, matrix *v,
                       qb_error *err);

@@ -23,15 +23,19 @@ int fvecs_format_of(const char *path, fvecs_format *fmt, qb_error *err) {
     static const struct {
         const char *ext;
         fvecs_format f;
-    } t[] = {{".fvecs", FVECS_FVECS}, {".ivecs", FVECS_IVECS}, {".bvecs", FVECS_BVECS},
-             {".fbin", FVECS_FBIN},   {".npy", FVECS_NPY}};
+    } t[] = {{".fvecs", FVECS_FVECS},
+             {".ivecs", FVECS_IVECS},
+             {".bvecs", FVECS_BVECS},
+             {".fbin", FVECS_FBIN},
+             {".npy", FVECS_NPY}};
     for (size_t i = 0; i < sizeof t / sizeof *t; i++)
         if (ends_with(path, t[i].ext)) {
             *fmt = t[i].f;
             return QB_OK;
         }
-    return qb_fail(err, "'%s': unknown vector format (expected .fvecs, .ivecs, .bvecs, .fbin or "
-                        ".npy)",
+    return qb_fail(err,
+                   "'%s': unknown vector format (expected .fvecs, .ivecs, .bvecs, .fbin or "
+                   ".npy)",
                    path);
 }
 
@@ -81,8 +85,9 @@ static int read_vecs(FILE *f, const char *path, fvecs_format fmt, size_t max_row
         return qb_fail(err, "'%s' is not a vecs file: first row's dimension is %d", path, (int)d);
     uint64_t row_bytes = 4 + (uint64_t)d * es;
     if (size % row_bytes)
-        return qb_fail(err, "'%s' is truncated or mixes dimensions: %llu bytes is not a multiple "
-                            "of the %llu-byte row (d = %d)",
+        return qb_fail(err,
+                       "'%s' is truncated or mixes dimensions: %llu bytes is not a multiple "
+                       "of the %llu-byte row (d = %d)",
                        path, (unsigned long long)size, (unsigned long long)row_bytes, (int)d);
     size_t n = (size_t)(size / row_bytes);
     if (max_rows && max_rows < n)
@@ -123,8 +128,8 @@ static int read_fbin(FILE *f, const char *path, size_t max_rows, matrix *out, un
         return qb_fail(err, "'%s' has an impossible .fbin header (n %u, d %u)", path, hd[0], hd[1]);
     uint64_t want = 8 + 4ull * hd[0] * hd[1];
     if (size != want)
-        return qb_fail(err, "'%s' is %s: header says %u x %u (%llu bytes), the file has %llu",
-                       path, size < want ? "truncated" : "longer than its header", hd[0], hd[1],
+        return qb_fail(err, "'%s' is %s: header says %u x %u (%llu bytes), the file has %llu", path,
+                       size < want ? "truncated" : "longer than its header", hd[0], hd[1],
                        (unsigned long long)want, (unsigned long long)size);
     size_t n = hd[0];
     if (max_rows && max_rows < n)
@@ -219,8 +224,9 @@ static int read_npy(FILE *f, const char *path, size_t max_rows, matrix *out, uns
     size_t es = types[ti].es;
     uint64_t want = data_start + n * d * es;
     if (size != want)
-        return qb_fail(err, "'%s' is %s: shape %llu x %llu of %s needs %llu bytes, the file has "
-                            "%llu",
+        return qb_fail(err,
+                       "'%s' is %s: shape %llu x %llu of %s needs %llu bytes, the file has "
+                       "%llu",
                        path, size < want ? "truncated" : "longer than its header", n, d, descr,
                        (unsigned long long)want, (unsigned long long)size);
     /* Fortran order stores columns: read everything, then transpose. */

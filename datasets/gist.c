@@ -23,15 +23,19 @@ struct gist_plan {
 
 struct gist_work {
     gsl_fft_complex_workspace *pws, *gws;
-    double *a, *b;  /* (max(pn,gn)^2) complex scratch */
-    double *spec;   /* (gn^2) complex spectrum of the prefiltered image */
-    float *img;     /* (side^2) */
+    double *a, *b; /* (max(pn,gn)^2) complex scratch */
+    double *spec;  /* (gn^2) complex spectrum of the prefiltered image */
+    float *img;    /* (side^2) */
 };
 
 /* Signed FFT frequency of index k on an n grid (fftshift order undone). */
-static double freq(size_t k, size_t n) { return k < n / 2 ? (double)k : (double)k - (double)n; }
+static double freq(size_t k, size_t n) {
+    return k < n / 2 ? (double)k : (double)k - (double)n;
+}
 
-double gist_scale_frequency(size_t s) { return 0.3 / pow(1.85, (double)s); }
+double gist_scale_frequency(size_t s) {
+    return 0.3 / pow(1.85, (double)s);
+}
 
 double gist_orientation_angle(size_t o) {
     double a = -(double)o * M_PI / GIST_ORIENTATIONS;
@@ -159,7 +163,8 @@ static void prefilter(const gist_plan *p, gist_work *w) {
     double *a = w->a, *b = w->b;
     for (size_t y = 0; y < n; y++)
         for (size_t x = 0; x < n; x++) {
-            size_t sy = mirror((long)y - PREFILT_PAD, side), sx = mirror((long)x - PREFILT_PAD, side);
+            size_t sy = mirror((long)y - PREFILT_PAD, side),
+                   sx = mirror((long)x - PREFILT_PAD, side);
             a[2 * (y * n + x)] = log(1.0 + w->img[sy * side + sx]);
             a[2 * (y * n + x) + 1] = 0;
         }
@@ -230,12 +235,11 @@ void gist_compute(const gist_plan *p, const float *img, float *out, gist_work *w
     }
 }
 
-int gist_images(const matrix *pixels, size_t h, size_t w, size_t side, matrix *out,
-                qb_error *err) {
+int gist_images(const matrix *pixels, size_t h, size_t w, size_t side, matrix *out, qb_error *err) {
     *out = (matrix){0};
     if (h * w != pixels->cols || h > side || w > side)
-        return qb_fail(err, "GIST: %zu x %zu images do not match %zu columns or exceed side %zu",
-                       h, w, pixels->cols, side);
+        return qb_fail(err, "GIST: %zu x %zu images do not match %zu columns or exceed side %zu", h,
+                       w, pixels->cols, side);
     gist_plan *p;
     int s = gist_plan_create(&p, side, err);
     if (s)

@@ -45,7 +45,6 @@ double gist_scale_frequency(size_t s);
 
 /* GIST of each row of pixels (n, h*w): every h x w image is centred on a side x side canvas of
  * zeros (side >= h, w), then described. OpenMP over images; same result for any thread count. */
-int gist_images(const matrix *pixels, size_t h, size_t w, size_t side, matrix *out,
-                qb_error *err);
+int gist_images(const matrix *pixels, size_t h, size_t w, size_t side, matrix *out, qb_error *err);
 
 #endif

@@ -20,7 +20,8 @@ int idx_read(const char *path, size_t max_items, matrix *out, size_t dims[3], qb
     unsigned rank = h[3];
     if (h[0] || h[1] || h[2] != 0x08 || rank < 1 || rank > 3) {
         gzclose(f);
-        return qb_fail(err, "'%s' is not an unsigned-byte IDX file of rank 1-3 (magic %02x%02x%02x%02x)",
+        return qb_fail(err,
+                       "'%s' is not an unsigned-byte IDX file of rank 1-3 (magic %02x%02x%02x%02x)",
                        path, h[0], h[1], h[2], h[3]);
     }
     dims[0] = dims[1] = dims[2] = 1;

@@ -30,16 +30,23 @@ static int file_size(FILE *f, uint64_t *size) {
 
 static int check_config(const char *path, const int32_t h[7], llama2c_config *c, qb_error *err) {
     if ((uint32_t)h[0] == VERSIONED_MAGIC)
-        return qb_fail(err, "'%s' is a versioned llama2.c export (magic ak42); only the legacy "
-                            "format (llama2.c export --version 0) is read", path);
+        return qb_fail(err,
+                       "'%s' is a versioned llama2.c export (magic ak42); only the legacy "
+                       "format (llama2.c export --version 0) is read",
+                       path);
     for (int i = 0; i < 7; i++) {
         int32_t v = i == 5 && h[i] < 0 ? -h[i] : h[i];
         if (v <= 0 || v > MAX_SIDE)
-            return qb_fail(err, "'%s' is not a llama2.c checkpoint: header field %d is %d", path,
-                           i, (int)h[i]);
+            return qb_fail(err, "'%s' is not a llama2.c checkpoint: header field %d is %d", path, i,
+                           (int)h[i]);
     }
-    *c = (llama2c_config){.dim = h[0], .hidden_dim = h[1], .n_layers = h[2], .n_heads = h[3],
-                          .n_kv_heads = h[4], .vocab_size = abs(h[5]), .seq_len = h[6],
+    *c = (llama2c_config){.dim = h[0],
+                          .hidden_dim = h[1],
+                          .n_layers = h[2],
+                          .n_heads = h[3],
+                          .n_kv_heads = h[4],
+                          .vocab_size = abs(h[5]),
+                          .seq_len = h[6],
                           .shared_classifier = h[5] > 0};
     if (c->dim % c->n_heads || c->n_heads % c->n_kv_heads || (c->dim / c->n_heads) % 2 ||
         c->n_layers > 4096)
@@ -68,13 +75,20 @@ size_t llama2c_layout(const llama2c_config *c, llama2c_tensor t[LLAMA2C_MAX_TENS
     size_t kv = dim * (size_t)c->n_kv_heads / (size_t)c->n_heads, hs = dim / (size_t)c->n_heads;
     size_t vocab = (size_t)c->vocab_size, half = (size_t)c->seq_len * hs / 2;
     const llama2c_tensor order[] = {
-        {"tok_embeddings", 0, vocab, dim, 0}, {"rms_att", 0, L, dim, 0},
-        {"wq", L, dim, dim, 0},               {"wk", L, kv, dim, 0},
-        {"wv", L, kv, dim, 0},                {"wo", L, dim, dim, 0},
-        {"rms_ffn", 0, L, dim, 0},            {"w1", L, hid, dim, 0},
-        {"w2", L, dim, hid, 0},               {"w3", L, hid, dim, 0},
-        {"rms_final", 0, 1, dim, 0},          {"freq_cis_real", 0, 1, half, 0},
-        {"freq_cis_imag", 0, 1, half, 0},     {"output", 0, vocab, dim, 0},
+        {"tok_embeddings", 0, vocab, dim, 0},
+        {"rms_att", 0, L, dim, 0},
+        {"wq", L, dim, dim, 0},
+        {"wk", L, kv, dim, 0},
+        {"wv", L, kv, dim, 0},
+        {"wo", L, dim, dim, 0},
+        {"rms_ffn", 0, L, dim, 0},
+        {"w1", L, hid, dim, 0},
+        {"w2", L, dim, hid, 0},
+        {"w3", L, hid, dim, 0},
+        {"rms_final", 0, 1, dim, 0},
+        {"freq_cis_real", 0, 1, half, 0},
+        {"freq_cis_imag", 0, 1, half, 0},
+        {"output", 0, vocab, dim, 0},
     };
     size_t n = sizeof order / sizeof *order - (c->shared_classifier ? 1 : 0);
     uint64_t off = 0;
@@ -139,8 +153,20 @@ int llama2c_load(const char *path, llama2c_model *m, qb_error *err) {
         llama2c_free(m);
         return qb_fail(err, "cannot read the weights of '%s'", path);
     }
-    float **slot[] = {&m->tok_embeddings, &m->rms_att, &m->wq, &m->wk, &m->wv, &m->wo,
-                      &m->rms_ffn, &m->w1, &m->w2, &m->w3, &m->rms_final, NULL, NULL, &m->wcls};
+    float **slot[] = {&m->tok_embeddings,
+                      &m->rms_att,
+                      &m->wq,
+                      &m->wk,
+                      &m->wv,
+                      &m->wo,
+                      &m->rms_ffn,
+                      &m->w1,
+                      &m->w2,
+                      &m->w3,
+                      &m->rms_final,
+                      NULL,
+                      NULL,
+                      &m->wcls};
     for (size_t i = 0; i < nt; i++)
         if (slot[i])
             *slot[i] = m->data + t[i].offset;
@@ -183,20 +209,21 @@ int llama2c_to_h5(const char *path, const char *out, const char *source, const c
              cfg.dim, cfg.hidden_dim, cfg.n_layers, cfg.n_heads, cfg.n_kv_heads, cfg.vocab_size);
     h5_attrs attrs = {.source = source ? source : path,
                       .license = license ? license : "unknown (see the checkpoint's origin)",
-                      .description = desc, .source_bits = 32};
+                      .description = desc,
+                      .source_bits = 32};
     matrix m = {0};
     for (size_t i = 0; i < nt && !s; i++) {
         /* Per-layer stacks and the embedding/classifier tables; norms and RoPE tables are 1-D. */
-        int is_matrix = t[i].layers || !strcmp(t[i].name, "tok_embeddings") ||
-                        !strcmp(t[i].name, "output");
+        int is_matrix =
+            t[i].layers || !strcmp(t[i].name, "tok_embeddings") || !strcmp(t[i].name, "output");
         if (!is_matrix)
             continue;
         size_t layers = t[i].layers ? t[i].layers : 1;
         if ((s = matrix_alloc(&m, t[i].rows, t[i].cols, err)))
             break;
         for (size_t l = 0; l < layers && !s; l++) {
-            uint64_t off = LLAMA2C_HEADER_BYTES +
-                           4 * (t[i].offset + (uint64_t)l * t[i].rows * t[i].cols);
+            uint64_t off =
+                LLAMA2C_HEADER_BYTES + 4 * (t[i].offset + (uint64_t)l * t[i].rows * t[i].cols);
             size_t count = t[i].rows * t[i].cols;
             if (fseeko(f, (off_t)off, SEEK_SET) != 0 ||
                 fread(m.data, sizeof(float), count, f) != count) {

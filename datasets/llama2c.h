@@ -24,11 +24,12 @@ typedef struct {
 #define LLAMA2C_HEADER_BYTES 28
 #define LLAMA2C_MAX_TENSORS 16
 
-/* One block of the file: `layers` stacked (rows, cols) float32 matrices (layers 0: a single one). */
+/* One block of the file: `layers` stacked (rows, cols) float32 matrices (layers 0: a single one).
+ */
 typedef struct {
     const char *name; /* "tok_embeddings", "wq", ... */
     size_t layers, rows, cols;
-    uint64_t offset;  /* in floats, from the end of the header */
+    uint64_t offset; /* in floats, from the end of the header */
 } llama2c_tensor;
 
 /* Reads and checks the header (positive sizes, heads dividing dim, even head size). */

@@ -43,9 +43,9 @@ static size_t dtype_size(const char *name) {
     static const struct {
         const char *n;
         size_t s;
-    } t[] = {{"F64", 8}, {"F32", 4}, {"F16", 2}, {"BF16", 2}, {"I64", 8}, {"I32", 4},
-             {"I16", 2}, {"I8", 1},  {"U8", 1},  {"BOOL", 1}, {"U16", 2}, {"U32", 4},
-             {"U64", 8}, {"F8_E4M3", 1}, {"F8_E5M2", 1}};
+    } t[] = {{"F64", 8}, {"F32", 4}, {"F16", 2}, {"BF16", 2},    {"I64", 8},
+             {"I32", 4}, {"I16", 2}, {"I8", 1},  {"U8", 1},      {"BOOL", 1},
+             {"U16", 2}, {"U32", 4}, {"U64", 8}, {"F8_E4M3", 1}, {"F8_E5M2", 1}};
     for (size_t i = 0; i < sizeof t / sizeof *t; i++)
         if (!strcmp(name, t[i].n))
             return t[i].s;
@@ -211,13 +211,15 @@ static int check_tensor(const char *path, const safetensors_tensor *t, uint64_t 
         count *= t->shape[d];
     }
     if (t->end < t->begin || t->end > data_bytes)
-        return qb_fail(err, "'%s' is truncated or corrupt: tensor '%s' spans bytes %llu..%llu of "
-                            "a %llu-byte data section",
+        return qb_fail(err,
+                       "'%s' is truncated or corrupt: tensor '%s' spans bytes %llu..%llu of "
+                       "a %llu-byte data section",
                        path, t->name, (unsigned long long)t->begin, (unsigned long long)t->end,
                        (unsigned long long)data_bytes);
     if (t->end - t->begin != count * es)
-        return qb_fail(err, "'%s': tensor '%s' (%s, %llu elements) needs %llu bytes, its range "
-                            "has %llu",
+        return qb_fail(err,
+                       "'%s': tensor '%s' (%s, %llu elements) needs %llu bytes, its range "
+                       "has %llu",
                        path, t->name, t->dtype_name, (unsigned long long)count,
                        (unsigned long long)(count * es), (unsigned long long)(t->end - t->begin));
     return QB_OK;
@@ -345,10 +347,20 @@ int safetensors_read(safetensors_file *sf, size_t i, matrix *out, qb_error *err)
         uint16_t h16;
         double f64;
         switch (t->dtype) {
-        case ST_F16: memcpy(&h16, raw + 2 * k, 2); out->data[k] = safetensors_f16_to_f32(h16); break;
-        case ST_BF16: memcpy(&h16, raw + 2 * k, 2); out->data[k] = safetensors_bf16_to_f32(h16); break;
-        case ST_F64: memcpy(&f64, raw + 8 * k, 8); out->data[k] = (float)f64; break;
-        default: break;
+        case ST_F16:
+            memcpy(&h16, raw + 2 * k, 2);
+            out->data[k] = safetensors_f16_to_f32(h16);
+            break;
+        case ST_BF16:
+            memcpy(&h16, raw + 2 * k, 2);
+            out->data[k] = safetensors_bf16_to_f32(h16);
+            break;
+        case ST_F64:
+            memcpy(&f64, raw + 8 * k, 8);
+            out->data[k] = (float)f64;
+            break;
+        default:
+            break;
         }
     }
     if ((void *)raw != (void *)out->data)
@@ -381,11 +393,11 @@ int safetensors_to_h5(const char *path, const char *out, const char *source, con
             if (*c == '.')
                 *c = '/';
         snprintf(desc, sizeof desc, "safetensors tensor '%s' (%s, %llu x %llu)", t->name,
-                 t->dtype_name, (unsigned long long)t->shape[0],
-                 (unsigned long long)t->shape[1]);
+                 t->dtype_name, (unsigned long long)t->shape[0], (unsigned long long)t->shape[1]);
         h5_attrs attrs = {.source = source ? source : path,
                           .license = license ? license : "unknown (see the model's origin)",
-                          .description = desc, .source_bits = safetensors_bits(t->dtype)};
+                          .description = desc,
+                          .source_bits = safetensors_bits(t->dtype)};
         s = matrix_check_finite(&m, t->name, err);
         if (!s)
             s = h5_writer_put(&w, name, &m, &attrs, err);

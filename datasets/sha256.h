@@ -10,9 +10,9 @@
 
 typedef struct {
     uint32_t h[8];
-    uint64_t bytes;     /* message length so far */
-    uint8_t block[64];  /* pending partial block */
-    size_t used;        /* bytes in block */
+    uint64_t bytes;    /* message length so far */
+    uint8_t block[64]; /* pending partial block */
+    size_t used;       /* bytes in block */
 } sha256_ctx;
 
 void sha256_init(sha256_ctx *c);

@@ -22,8 +22,8 @@ static int start_matrix(matrix *out, size_t n, size_t d, uint64_t seed, gsl_rng 
 }
 
 synthetic_spec synthetic_paper(void) {
-    return (synthetic_spec){.mean = 0.5, .sd = 0.16, .lo = 0.0, .hi = 1.0,
-                            .outlier_rate = 1e-4, .outlier_abs = 100.0};
+    return (synthetic_spec){
+        .mean = 0.5, .sd = 0.16, .lo = 0.0, .hi = 1.0, .outlier_rate = 1e-4, .outlier_abs = 100.0};
 }
 
 int synthetic_generate(matrix *out, size_t n, size_t d, const synthetic_spec *spec, uint64_t seed,

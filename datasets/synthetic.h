@@ -9,9 +9,9 @@
 #include "matrix.h"
 
 typedef struct {
-    double mean, sd, lo, hi;    /* normal(mean, sd) truncated to [lo, hi] */
-    double outlier_rate;        /* each element independently, with this probability, ... */
-    double outlier_abs;         /* ... is replaced by a uniform value in [-abs, abs] */
+    double mean, sd, lo, hi; /* normal(mean, sd) truncated to [lo, hi] */
+    double outlier_rate;     /* each element independently, with this probability, ... */
+    double outlier_abs;      /* ... is replaced by a uniform value in [-abs, abs] */
 } synthetic_spec;
 
 /* mean 0.5, sd 0.16 on [0, 1]; one element in 10,000 an outlier in [-100, 100] (paper §5.1). */
@@ -24,7 +24,8 @@ int synthetic_gaussian(matrix *out, size_t n, size_t d, double mu, double sigma,
                        qb_error *err);
 
 /* Low rank plus noise, correlated across columns: Z W + noise * E, with Z (n, rank) and E standard
- * Gaussian and W (rank, d) Gaussian of variance 1 / rank, so each column has variance 1 + noise^2. */
+ * Gaussian and W (rank, d) Gaussian of variance 1 / rank, so each column has variance 1 + noise^2.
+ */
 int synthetic_lowrank(matrix *out, size_t n, size_t d, size_t rank, double noise, uint64_t seed,
                       qb_error *err);
 

@@ -159,8 +159,9 @@ static int vectors(scan *s, matrix *out, size_t max_rows, wink_info *info, size_
                 break;
             }
             if (!st && k != width)
-                st = qb_fail(s->err, "'%s': vector of '%s' has %zu numbers, expected %zu "
-                                     "(dimensions + norm + index)",
+                st = qb_fail(s->err,
+                             "'%s': vector of '%s' has %zu numbers, expected %zu "
+                             "(dimensions + norm + index)",
                              s->path, word, k, width);
             if (!st && row[d + 1] != (double)*rows)
                 st = qb_fail(s->err, "'%s': vector %zu ('%s') carries word index %g", s->path,
@@ -225,8 +226,9 @@ int wink_read(const char *path, size_t max_rows, matrix *out, wink_info *info, q
             /* The header fields come first in wink's files; they size the output. */
             size_t d = info->dimensions;
             if (!d || !info->size || norm_index != d || word_index != d + 1) {
-                st = qb_fail(err, "'%s': 'vectors' before a consistent header (dimensions %zu, "
-                                  "size %zu, l2NormIndex %zu, wordIndex %zu)",
+                st = qb_fail(err,
+                             "'%s': 'vectors' before a consistent header (dimensions %zu, "
+                             "size %zu, l2NormIndex %zu, wordIndex %zu)",
                              path, d, info->size, norm_index, word_index);
                 break;
             }
@@ -249,8 +251,7 @@ int wink_read(const char *path, size_t max_rows, matrix *out, wink_info *info, q
     if (!st && !saw_vectors)
         st = qb_fail(err, "'%s' has no \"vectors\" object", path);
     if (!st && rows != out->rows)
-        st = qb_fail(err, "'%s' holds %zu vectors, its header promises %zu", path, rows,
-                     out->rows);
+        st = qb_fail(err, "'%s' holds %zu vectors, its header promises %zu", path, rows, out->rows);
     if (st)
         matrix_free(out);
     return st;

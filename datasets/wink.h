@@ -11,8 +11,8 @@
 #include "matrix.h"
 
 typedef struct {
-    size_t size;       /* words in the file ("size") */
-    size_t dimensions; /* vector length ("dimensions") */
+    size_t size;           /* words in the file ("size") */
+    size_t dimensions;     /* vector length ("dimensions") */
     double max_norm_error; /* largest |stored l2 norm - computed norm| over the rows read */
 } wink_info;
 

@@ -4,7 +4,7 @@ set -eu
 
 QB_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 QB_PACKAGES="gcc libc6-dev pkg-config meson ninja-build libhdf5-dev libgsl-dev libopenblas-dev
-liblapacke-dev liblua5.4-dev zlib1g-dev gnuplot-nox python3 ca-certificates"
+liblapacke-dev liblua5.4-dev zlib1g-dev gnuplot-nox python3 clang-format ca-certificates"
 
 qb_log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 

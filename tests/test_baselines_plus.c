@@ -1,7 +1,8 @@
 /* test_baselines_plus.c - the stronger baselines: MSE-clipped RTN never worse than min-max RTN at
  * equal bits (synthetic data, every granularity) and strictly better with an outlier; Lloyd-Max by
  * hand, against Max's (1960) table on N(0,1), never worse than uniform at equal bits per group;
- * storage counted; residual PQ's first stage is PQ byte for byte and the chain rejects reordering. */
+ * storage counted; residual PQ's first stage is PQ byte for byte and the chain rejects reordering.
+ */
 #include <stdlib.h>
 #include <string.h>
 

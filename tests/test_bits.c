@@ -24,7 +24,7 @@ int main(void) {
             seed = seed * 1103515245u + 12345u;
             in[i] = w == 0 ? 0 : (seed ^ (seed >> 13)) & ((1u << w) - 1);
         }
-        in[0] = w ? (1u << w) - 1 : 0; /* the largest value */
+        in[0] = w ? (1u << w) - 1 : 0;       /* the largest value */
         buf[bits_packed_bytes(N, w)] = 0xA5; /* guard byte must survive */
         bits_pack(in, N, w, buf);
         CHECK(buf[bits_packed_bytes(N, w)] == 0xA5);

@@ -91,8 +91,8 @@ static void test_generate(const llama2c_model *m) {
     CHECK(finite && bos);
     CHECK(differ); /* seeded sequences are different samples */
     /* The first position of every sequence is BOS at position 0: identical rows. */
-    CHECK(rows_equal(&c1.k, &c1.k, 0) && !memcmp(matrix_row(&c1.k, 0), matrix_row(&c1.k, 64),
-                                                 160 * sizeof(float)));
+    CHECK(rows_equal(&c1.k, &c1.k, 0) &&
+          !memcmp(matrix_row(&c1.k, 0), matrix_row(&c1.k, 64), 160 * sizeof(float)));
     /* Sampling at temperature 1: predictive entropy near 3 nats (notes), far from log 512. */
     CHECK(c1.mean_entropy > 1.5 && c1.mean_entropy < 4.5);
     CHECK(c1.mean_log_prob > log(1.0 / 512) + 2);

@@ -58,7 +58,8 @@ int main(void) {
     CHECK_OK(matrix_alloc(&w, 3, 2, &err), &err);
     for (int i = 0; i < 6; i++)
         w.data[i] = vals[i];
-    h5_attrs at = {.source = "test", .license = "CC0", .description = "six values", .source_bits = 16};
+    h5_attrs at = {
+        .source = "test", .license = "CC0", .description = "six values", .source_bits = 16};
     CHECK_OK(h5_write_matrix(path, "/layers/0/wq", &w, &at, &err), &err);
     char spec[300];
     snprintf(spec, sizeof spec, "%s:/layers/0/wq", path);

@@ -40,7 +40,7 @@ static void test_header_and_layout(const char *ckpt) {
     llama2c_tensor t[LLAMA2C_MAX_TENSORS];
     uint64_t floats;
     size_t n = llama2c_layout(&c, t, &floats);
-    CHECK(n == 13);         /* shared classifier: no /output block */
+    CHECK(n == 13);          /* shared classifier: no /output block */
     CHECK(floats == 264128); /* the parameter count in the checkpoint's notes */
     CHECK(!strcmp(t[3].name, "wk") && t[3].layers == 5 && t[3].rows == 32 && t[3].cols == 64);
     CHECK(!strcmp(t[8].name, "w2") && t[8].rows == 64 && t[8].cols == 172);

@@ -10,8 +10,8 @@
 #include "budget.h"
 #include "cell.h"
 #include "check.h"
-#include "options.h"
 #include "opq.h"
+#include "options.h"
 #include "synthetic.h"
 
 /* Frobenius norm of R^T R - I. */

@@ -89,7 +89,8 @@ int main(void) {
         CHECK_MSG(s == QB_OK, "%s", err.msg);
         omp_set_num_threads(2);
         CHECK_OK(cell_run(&p, &m, &c2, &r2, &err), &err);
-        CHECK_MSG(c1.ratio >= p.ratio * (1 - 1e-12), "%s ratio %g < %g", p.method, c1.ratio, p.ratio);
+        CHECK_MSG(c1.ratio >= p.ratio * (1 - 1e-12), "%s ratio %g < %g", p.method, c1.ratio,
+                  p.ratio);
         CHECK(!memcmp(r1.data, r2.data, n * d * sizeof(float)));
         CHECK(c1.error.mse == c2.error.mse);
         matrix_free(&r1);

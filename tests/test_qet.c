@@ -18,9 +18,13 @@
 /* Under AddressSanitizer an impossible allocation returns NULL, as malloc does, instead of
  * stopping the test: scratch_out_of_memory needs it. */
 const char *__asan_default_options(void);
-const char *__asan_default_options(void) { return "allocator_may_return_null=1"; }
+const char *__asan_default_options(void) {
+    return "allocator_may_return_null=1";
+}
 
-static int get_bit(const uint8_t *map, size_t i) { return bits_get(map, i); }
+static int get_bit(const uint8_t *map, size_t i) {
+    return bits_get(map, i);
+}
 
 static void hand_cases(void) {
     /* row 5 3 8 1 2 2 7 9 */
@@ -87,8 +91,7 @@ static void fast_equals_reference(void) {
             CHECK_MSG(memcmp(a, b, n * d * sizeof *a) == 0, "n=%zu d=%zu l=%u values", n, d, l);
             CHECK_MSG(memcmp(ma, mb, bytes - 1) == 0, "n=%zu d=%zu l=%u bits", n, d, l);
             CHECK_OK(qet_inverse(a, n, d, l, ma, back, &err), &err);
-            CHECK_MSG(memcmp(back, x, n * d * sizeof *x) == 0, "n=%zu d=%zu l=%u inverse", n, d,
-                      l);
+            CHECK_MSG(memcmp(back, x, n * d * sizeof *x) == 0, "n=%zu d=%zu l=%u inverse", n, d, l);
             CHECK_OK(qet_inverse(a, n, d, l, ma, a, &err), &err); /* in place */
             CHECK_MSG(memcmp(a, x, n * d * sizeof *x) == 0, "n=%zu d=%zu l=%u in place", n, d, l);
             free(ma);

@@ -88,8 +88,7 @@ static void test_safetensors(void) {
     CHECK(bits == 16 && m.data[3] == 65504.0f);
     matrix_free(&m);
     CHECK_OK(h5_read_matrix("test_readers_st.h5:/c", &m, &bits, &err), &err);
-    CHECK(bits == 16 && m.rows == 1 && m.cols == 3 && m.data[1] == -3.5f &&
-          m.data[2] == 0.15625f);
+    CHECK(bits == 16 && m.rows == 1 && m.cols == 3 && m.data[1] == -3.5f && m.data[2] == 0.15625f);
     matrix_free(&m);
     CHECK(h5_read_matrix("test_readers_st.h5:/norm", &m, &bits, &err) != 0); /* 1-D: skipped */
     unlink(out);
@@ -201,8 +200,7 @@ static void test_vecs(void) {
         matrix_free(&r);
         if (c == 0) {
             write_bytes(npy, head, total + pad, cases[c].data, 20);
-            CHECK(fvecs_read(npy, 0, &r, &bits, &err) == QB_EINPUT &&
-                  strstr(err.msg, "truncated"));
+            CHECK(fvecs_read(npy, 0, &r, &bits, &err) == QB_EINPUT && strstr(err.msg, "truncated"));
         }
     }
     write_bytes(npy, "PK\x03\x04", 4, NULL, 0);

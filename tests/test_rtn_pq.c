@@ -1,5 +1,5 @@
-/* test_rtn_pq.c - RTN on a hand-computed 2x4 case and its granularities; PQ lossless when k_s covers
- * every distinct subvector; codes and storage as counted; same seed, same bytes. */
+/* test_rtn_pq.c - RTN on a hand-computed 2x4 case and its granularities; PQ lossless when k_s
+ * covers every distinct subvector; codes and storage as counted; same seed, same bytes. */
 #include <string.h>
 
 #include "cell.h"

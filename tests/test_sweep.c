@@ -51,7 +51,8 @@ int main(void) {
     CHECK(c.n_datasets == 2 && c.datasets[1].kind == DATASET_GAUSSIAN && c.datasets[1].sigma == 2);
     CHECK(c.n_methods == 3 && !strcmp(c.methods[2].label, "q"));
     CHECK(c.methods[2].base.codebook_bits == 10);
-    CHECK(c.methods[1].base.kmeans.iters == 5 && c.methods[1].base.kmeans.init == KMEANS_INIT_RANDOM);
+    CHECK(c.methods[1].base.kmeans.iters == 5 &&
+          c.methods[1].base.kmeans.init == KMEANS_INIT_RANDOM);
     CHECK(c.n_subspaces == 2 && c.n_iterations == 3 && c.n_ratios == 2 && c.n_accounting == 2);
     CHECK(!strcmp(c.baseline, "pq"));
 
@@ -92,18 +93,21 @@ int main(void) {
     CHECK_MSG(strstr(err.msg, "e1.lua:4: unknown key 'subspace'") &&
                   strstr(err.msg, "did you mean 'subspaces'"),
               "%s", err.msg);
-    CHECK(lua_config_run(write_file("e2.lua", "return {\n methods = {'pq'},\n ratios = {4, -1},\n}\n"),
-                         &c, &has, &err) == QB_EINPUT);
+    CHECK(lua_config_run(
+              write_file("e2.lua", "return {\n methods = {'pq'},\n ratios = {4, -1},\n}\n"), &c,
+              &has, &err) == QB_EINPUT);
     CHECK_MSG(strstr(err.msg, "e2.lua:3:") != NULL, "%s", err.msg);
     CHECK(lua_config_run(write_file("e3.lua", "return {\n methods = {'pq'},\n ratios = {4},\n "
                                               "accounting = 'free'\n}\n"),
                          &c, &has, &err) == QB_EINPUT);
     CHECK_MSG(strstr(err.msg, "e3.lua:4:") != NULL, "%s", err.msg);
-    CHECK(lua_config_run(write_file("e4.lua", "return {\n methods = {'pq', 'pq'},\n ratios = 4 }\n"),
-                         &c, &has, &err) == QB_EINPUT);
+    CHECK(
+        lua_config_run(write_file("e4.lua", "return {\n methods = {'pq', 'pq'},\n ratios = 4 }\n"),
+                       &c, &has, &err) == QB_EINPUT);
     CHECK_MSG(strstr(err.msg, "labelled 'pq'") != NULL, "%s", err.msg);
-    CHECK(lua_config_run(write_file("e6.lua", "return {\n methods = {'pq'},\n ratios = {4, 8, 4},\n}\n"),
-                         &c, &has, &err) == QB_EINPUT);
+    CHECK(lua_config_run(
+              write_file("e6.lua", "return {\n methods = {'pq'},\n ratios = {4, 8, 4},\n}\n"), &c,
+              &has, &err) == QB_EINPUT);
     CHECK_MSG(strstr(err.msg, "e6.lua:3: 'ratios' lists 4 twice") != NULL, "%s", err.msg);
     CHECK(lua_config_run(write_file("e7.lua", "return {\n methods = {'pq'},\n ratios = 4,\n "
                                               "subspaces = {8, 8},\n}\n"),
@@ -114,31 +118,38 @@ int main(void) {
     CHECK_MSG(strstr(err.msg, "e5.lua:1: custom failure") != NULL, "%s", err.msg);
 
     /* The qet module: a custom study returns nothing and runs. */
-    CHECK_OK(lua_config_run(write_file("study.lua",
-                                       "local x = qet.dataset{name='synthetic', n=64, d=16, seed=3}\n"
-                                       "assert(x.n == 64 and x.d == 16)\n"
-                                       "local r = qet.quantize{data=x, method='pq', ratio=4, subspaces=4}\n"
-                                       "assert(r.mse > 0 and r.bits.total > 0 and r.ratio >= 4)\n"
-                                       "assert(r.bits.charged * r.ratio == r.original_bits)\n"
-                                       "local q = qet.quantize{data=x, method='qet', preset='authors', ratio=4, subspaces=2}\n"
-                                       "assert(q.stages:match('^qet:l3:k%d+:0.7%+pq:l0:k%d+:0.3$'), q.stages)\n"
-                                       "assert(q.codebook_bits == 10 and q.residual == 'pq:0.3' and q.preset == 'authors')\n"
-                                       "assert(q.bits.indicator_maps == 64 * 16 / 2 * 3)\n"
-                                       "local ok, e = pcall(qet.quantize, {data=x, method='pq', ratoi=4})\n"
-                                       "assert(not ok and e:find('ratio'), e)\n"
-                                       "local v = qet.quantize{data=x, method='qet', iterations=2, ratio=4, subspaces=2,\n"
-                                       "  qet_layout='inplace', qet_pairing='strided', pairing_window=8}\n"
-                                       "assert(v.qet_layout == 'inplace' and v.qet_pairing == 'strided' and v.pairing_window == 8)\n"
-                                       "assert(v.bits.indicator_maps == 64 * 16 / 2 * 2)\n"
-                                       "local c = qet.quantize{data=x, method='rtn', bits=3, rtn_clip='mse'}\n"
-                                       "local u = qet.quantize{data=x, method='rtn', bits=3}\n"
-                                       "assert(c.rtn_clip == 'mse' and c.mse <= u.mse and c.bits.total == u.bits.total)\n"
-                                       "local ok2, e2 = pcall(qet.quantize, {data=x, method='qet', ratio=4, qet_layout='diagonal'})\n"
-                                       "assert(not ok2 and e2:find('qet_layout'), e2)\n"
-                                       "local m = qet.available{'pq', 'no-such-method', {method='rtn'}}\n"
-                                       "assert(#m == 2)\n"),
-                             &c, &has, &err),
-             &err);
+    CHECK_OK(
+        lua_config_run(
+            write_file(
+                "study.lua",
+                "local x = qet.dataset{name='synthetic', n=64, d=16, seed=3}\n"
+                "assert(x.n == 64 and x.d == 16)\n"
+                "local r = qet.quantize{data=x, method='pq', ratio=4, subspaces=4}\n"
+                "assert(r.mse > 0 and r.bits.total > 0 and r.ratio >= 4)\n"
+                "assert(r.bits.charged * r.ratio == r.original_bits)\n"
+                "local q = qet.quantize{data=x, method='qet', preset='authors', ratio=4, "
+                "subspaces=2}\n"
+                "assert(q.stages:match('^qet:l3:k%d+:0.7%+pq:l0:k%d+:0.3$'), q.stages)\n"
+                "assert(q.codebook_bits == 10 and q.residual == 'pq:0.3' and q.preset == "
+                "'authors')\n"
+                "assert(q.bits.indicator_maps == 64 * 16 / 2 * 3)\n"
+                "local ok, e = pcall(qet.quantize, {data=x, method='pq', ratoi=4})\n"
+                "assert(not ok and e:find('ratio'), e)\n"
+                "local v = qet.quantize{data=x, method='qet', iterations=2, ratio=4, subspaces=2,\n"
+                "  qet_layout='inplace', qet_pairing='strided', pairing_window=8}\n"
+                "assert(v.qet_layout == 'inplace' and v.qet_pairing == 'strided' and "
+                "v.pairing_window == 8)\n"
+                "assert(v.bits.indicator_maps == 64 * 16 / 2 * 2)\n"
+                "local c = qet.quantize{data=x, method='rtn', bits=3, rtn_clip='mse'}\n"
+                "local u = qet.quantize{data=x, method='rtn', bits=3}\n"
+                "assert(c.rtn_clip == 'mse' and c.mse <= u.mse and c.bits.total == u.bits.total)\n"
+                "local ok2, e2 = pcall(qet.quantize, {data=x, method='qet', ratio=4, "
+                "qet_layout='diagonal'})\n"
+                "assert(not ok2 and e2:find('qet_layout'), e2)\n"
+                "local m = qet.available{'pq', 'no-such-method', {method='rtn'}}\n"
+                "assert(#m == 2)\n"),
+            &c, &has, &err),
+        &err);
     CHECK(has == 0);
 
     /* Data sets named in datasets/manifest.lua (read from the working directory). */
@@ -153,7 +164,8 @@ int main(void) {
     CHECK(lua_config_run(write_file("m1.lua", "return {\n methods = {'pq'}, ratios = 4,\n "
                                               "datasets = {{ manifest = 'kvv' }},\n}\n"),
                          &c, &has, &err) == QB_EINPUT);
-    CHECK_MSG(strstr(err.msg, "m1.lua:3: no data set 'kvv'") && strstr(err.msg, "did you mean 'kv'"),
+    CHECK_MSG(strstr(err.msg, "m1.lua:3: no data set 'kvv'") &&
+                  strstr(err.msg, "did you mean 'kv'"),
               "%s", err.msg);
     CHECK(lua_config_run(write_file("m2.lua", "return {\n methods = {'pq'}, ratios = 4,\n "
                                               "datasets = {{ manifest = 'kv' }},\n}\n"),
@@ -161,12 +173,13 @@ int main(void) {
     CHECK_MSG(strstr(err.msg, "data/none.h5 not found; make it with scripts/fetch-data kv"), "%s",
               err.msg);
     CHECK(system("mkdir -p data && touch data/none.h5") == 0);
-    CHECK_OK(lua_config_run(write_file("m3.lua", "return {\n methods = {'pq'}, ratios = 4,\n "
-                                                 "datasets = {{ manifest = 'kv', name = 'kv-v', "
-                                                 "path = '/v/all' },\n"
-                                                 "  { manifest = 'synthetic', n = 8, d = 4 }},\n}\n"),
-                             &c, &has, &err),
-             &err);
+    CHECK_OK(
+        lua_config_run(write_file("m3.lua", "return {\n methods = {'pq'}, ratios = 4,\n "
+                                            "datasets = {{ manifest = 'kv', name = 'kv-v', "
+                                            "path = '/v/all' },\n"
+                                            "  { manifest = 'synthetic', n = 8, d = 4 }},\n}\n"),
+                       &c, &has, &err),
+        &err);
     CHECK(c.n_datasets == 2 && c.datasets[0].kind == DATASET_FILE);
     CHECK(!strcmp(c.datasets[0].file, "data/none.h5") && !strcmp(c.datasets[0].path, "/v/all"));
     CHECK(c.datasets[0].source_bits == 16 && !strcmp(c.datasets[0].name, "kv-v"));

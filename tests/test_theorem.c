@@ -226,9 +226,9 @@ static void test_mc_deterministic(void) {
     CHECK(theorem_mc_run(&d, 5, 1000, 3, &a, &err) == QB_EINPUT);
 }
 
-/* The two code paths agree: QET's own reorder (src/methods/qet_reorder.c) applied to Gaussian rows gives blocks
- * whose moments match the composed-CDF quadrature. Within a block of a row the values come from
- * disjoint pairs, so all n * d / 2^l of them are iid draws of the block's law. */
+/* The two code paths agree: QET's own reorder (src/methods/qet_reorder.c) applied to Gaussian rows
+ * gives blocks whose moments match the composed-CDF quadrature. Within a block of a row the values
+ * come from disjoint pairs, so all n * d / 2^l of them are iid draws of the block's law. */
 static void test_qet_reorder_matches_quadrature(void) {
     enum { N = 20000, D = 16 };
     qb_error err = {0};

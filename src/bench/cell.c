@@ -74,12 +74,11 @@ static void stages_text(const quant_params *p, char *buf, size_t len) {
     buf[0] = 0;
     for (size_t i = 0; i < p->n_stages && at < len; i++) {
         const quant_stage *st = &p->stages[i];
-        int w = st->kind == STAGE_RTN
-                    ? snprintf(buf + at, len - at, "%srtn:b%u:%.3g", i ? "+" : "", st->rtn_bits,
-                               st->share)
-                    : snprintf(buf + at, len - at, "%s%s:l%u:k%llu:%.3g", i ? "+" : "",
-                               st->levels ? "qet" : "pq", st->levels, (unsigned long long)st->ks,
-                               st->share);
+        int w = st->kind == STAGE_RTN ? snprintf(buf + at, len - at, "%srtn:b%u:%.3g", i ? "+" : "",
+                                                 st->rtn_bits, st->share)
+                                      : snprintf(buf + at, len - at, "%s%s:l%u:k%llu:%.3g",
+                                                 i ? "+" : "", st->levels ? "qet" : "pq",
+                                                 st->levels, (unsigned long long)st->ks, st->share);
         at += w > 0 ? (size_t)w : 0;
     }
 }
@@ -125,11 +124,11 @@ int cell_fields(const cell_result *r, cell_field_fn fn, void *ctx) {
                                                      : FIELD_TEXT;
         s = emit(fn, ctx, option_field(o), kind, "%s", text);
     }
-    const char *bit_names[] = {"bits.codes",  "bits.codebooks", "bits.indicator_maps",
-                               "bits.rotation", "bits.coarse",  "bits.scales",
-                               "bits.total",  "bits.charged"};
-    uint64_t bit_values[] = {b->codes,    b->codebooks, b->indicator_maps,   b->rotation,
-                             b->coarse,   b->scales,    storage_total(b), r->charged_bits};
+    const char *bit_names[] = {"bits.codes",    "bits.codebooks", "bits.indicator_maps",
+                               "bits.rotation", "bits.coarse",    "bits.scales",
+                               "bits.total",    "bits.charged"};
+    uint64_t bit_values[] = {b->codes,  b->codebooks, b->indicator_maps, b->rotation,
+                             b->coarse, b->scales,    storage_total(b),  r->charged_bits};
     for (size_t i = 0; !s && i < sizeof bit_values / sizeof *bit_values; i++)
         s = emit_u64(fn, ctx, bit_names[i], bit_values[i]);
     if (!s)

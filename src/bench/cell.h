@@ -38,7 +38,8 @@ typedef int (*cell_field_fn)(const cell_field *f, void *ctx);
 
 /* Calls fn for every field of r in a fixed order: method, preset, n, d, every option of the table
  * (neutral 0 or "" where the method does not read it), the stored bits, the metrics, the times,
- * the solved stages and a note (free-imap says so); stops at the first non-zero return and returns it. */
+ * the solved stages and a note (free-imap says so); stops at the first non-zero return and returns
+ * it. */
 int cell_fields(const cell_result *r, cell_field_fn fn, void *ctx);
 
 /* One JSON object on one line (the CLI contract). */

@@ -2,11 +2,11 @@
  * sweep_config, and provides the `qet` module (quantize one matrix, make a dataset) to scripts. */
 #include "lua_api.h"
 
+#include <ctype.h>
 #include <lauxlib.h>
+#include <limits.h>
 #include <lua.h>
 #include <lualib.h>
-#include <ctype.h>
-#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -19,10 +19,10 @@
 
 #define COUNT(a) (sizeof(a) / sizeof *(a))
 
-static const char *const top_keys[] = {"name",       "seed",   "seeds",      "datasets",
+static const char *const top_keys[] = {"name",       "seed",      "seeds",      "datasets",
                                        "methods",    "subspaces", "iterations", "ratios",
-                                       "accounting", "baseline", "plots",      "kmeans"};
-static const char *const dataset_keys[] = {"name", "kind", "n",    "d",           "mu",
+                                       "accounting", "baseline",  "plots",      "kmeans"};
+static const char *const dataset_keys[] = {"name",  "kind", "n",    "d",           "mu",
                                            "sigma", "file", "path", "source_bits", "manifest"};
 /* Keys of a sweep's method entries and of qet.quantize beyond the option table's (options.h). */
 static const char *const method_entry_keys[] = {"method", "label", "preset", "subspaces",
@@ -36,8 +36,7 @@ static const char *const kmeans_options[] = {"kmeans_init", "kmeans_iters",
 #define MAX_KEYS 64
 
 /* extra keys, then the option table's entries with any of `flags`. */
-static size_t key_list(const char *const *extra, size_t n_extra, unsigned flags,
-                       const char **out) {
+static size_t key_list(const char *const *extra, size_t n_extra, unsigned flags, const char **out) {
     size_t n = 0;
     for (size_t i = 0; i < n_extra; i++)
         out[n++] = extra[i];
@@ -179,8 +178,7 @@ static int get_int(reader *r, int t, const char *key, long long lo, long long hi
         if (!ok || ty != LUA_TNUMBER)
             s = fail_at(r, key, "'%s' must be an integer", key);
         else if (v < lo || v > hi)
-            s = fail_at(r, key, "'%s' must be in %lld..%lld (got %lld)", key, lo, hi,
-                        (long long)v);
+            s = fail_at(r, key, "'%s' must be in %lld..%lld (got %lld)", key, lo, hi, (long long)v);
         else
             *out = v;
     }
@@ -226,8 +224,7 @@ static int check_name(reader *r, const char *key, const char *v) {
         return fail_at(r, key, "'%s' must not be empty", key);
     for (const char *p = v; *p; p++)
         if (!isalnum((unsigned char)*p) && !strchr("-_+.=", *p))
-            return fail_at(r, key, "'%s' = \"%s\": use letters, digits and - _ + . = only", key,
-                           v);
+            return fail_at(r, key, "'%s' = \"%s\": use letters, digits and - _ + . = only", key, v);
     return QB_OK;
 }
 
@@ -306,8 +303,8 @@ typedef struct {
 
 /* Collects the options of the table at t whose key is an option with any of `flags` (keys were
  * checked already; grid lists and the other keys are read by the caller). */
-static int collect_options(reader *r, int t, unsigned flags, const char *const *skip,
-                           size_t n_skip, assignments *as) {
+static int collect_options(reader *r, int t, unsigned flags, const char *const *skip, size_t n_skip,
+                           assignments *as) {
     lua_State *L = r->L;
     as->n = 0;
     for (size_t i = 0; option_at(i); i++) {
@@ -364,8 +361,9 @@ static int method_name(reader *r, const char *key, const char *name) {
             names[nn++] = tok;
     }
     const char *near = lua_nearest(name, names, nn);
-    return fail_at(r, key, "unknown method '%s'%s%s%s (built in: %s; qet.available{...} keeps "
-                           "only those built in)",
+    return fail_at(r, key,
+                   "unknown method '%s'%s%s%s (built in: %s; qet.available{...} keeps "
+                   "only those built in)",
                    name, near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "",
                    quantizer_names());
 }
@@ -446,8 +444,7 @@ static int read_datasets(reader *r, int t, sweep_config *c) {
     }
     if (!lua_istable(L, -1) || luaL_len(L, -1) < 1 || luaL_len(L, -1) > SWEEP_LIST_MAX) {
         lua_pop(L, 1);
-        return fail_at(r, "datasets", "'datasets' must be a list of 1..%d tables",
-                       SWEEP_LIST_MAX);
+        return fail_at(r, "datasets", "'datasets' must be a list of 1..%d tables", SWEEP_LIST_MAX);
     }
     int s = QB_OK;
     c->n_datasets = (size_t)luaL_len(L, -1);
@@ -462,8 +459,9 @@ static int read_datasets(reader *r, int t, sweep_config *c) {
         int f, fn = 0, fd = 0, ff = 0;
         char kind[32] = "";
         if (!lua_istable(L, e))
-            s = fail_at(r, "datasets", "%s must be a table such as {name=\"synthetic\", n=4096, "
-                                       "d=128}",
+            s = fail_at(r, "datasets",
+                        "%s must be a table such as {name=\"synthetic\", n=4096, "
+                        "d=128}",
                         where);
         if (!s)
             s = check_keys(r, e, dataset_keys, COUNT(dataset_keys), where);
@@ -593,8 +591,9 @@ static int read_methods(reader *r, int t, sweep_config *c, const assignments *de
     lua_getfield(L, t, "methods");
     if (!lua_istable(L, -1) || luaL_len(L, -1) < 1 || luaL_len(L, -1) > SWEEP_LIST_MAX) {
         lua_pop(L, 1);
-        return fail_at(r, "methods", "'methods' must be a list of 1..%d methods (names or "
-                                     "tables)",
+        return fail_at(r, "methods",
+                       "'methods' must be a list of 1..%d methods (names or "
+                       "tables)",
                        SWEEP_LIST_MAX);
     }
     int s = QB_OK;
@@ -709,8 +708,9 @@ static int read_config(reader *r, int t, sweep_config *c) {
     if (!lua_isnil(L, -1)) {
         int e = lua_gettop(L);
         if (!lua_istable(L, e))
-            s = fail_at(r, "kmeans", "'kmeans' must be a table {init=, iters=, "
-                                     "max_points_per_centroid=}");
+            s = fail_at(r, "kmeans",
+                        "'kmeans' must be a table {init=, iters=, "
+                        "max_points_per_centroid=}");
         if (!s)
             s = check_keys(r, e, kmeans_keys, COUNT(kmeans_keys), "kmeans");
         for (size_t k = 0; !s && k < COUNT(kmeans_keys); k++) {
@@ -870,8 +870,8 @@ static int l_quantize(lua_State *L) {
     qb_error e = {0};
     call_reader(L, &r, &e);
     const char *keys[MAX_KEYS];
-    size_t nk = key_list(quantize_extra_keys, COUNT(quantize_extra_keys), OPT_CELL | OPT_METHOD,
-                         keys);
+    size_t nk =
+        key_list(quantize_extra_keys, COUNT(quantize_extra_keys), OPT_CELL | OPT_METHOD, keys);
     char method[16] = "pq", preset[16] = "";
     assignments as;
     int s = check_keys(&r, 1, keys, nk, "qet.quantize");

@@ -24,21 +24,57 @@ typedef struct {
     size_t offset, size;
 } column;
 
-#define S(f) {#f, COL_STR, offsetof(result_row, f), sizeof(((result_row *)0)->f)}
-#define U64(f) {#f, COL_U64, offsetof(result_row, f), sizeof(uint64_t)}
-#define UINT(f) {#f, COL_UINT, offsetof(result_row, f), sizeof(unsigned)}
-#define F64(f) {#f, COL_F64, offsetof(result_row, f), sizeof(double)}
+#define S(f)                                                                                       \
+    { #f, COL_STR, offsetof(result_row, f), sizeof(((result_row *)0)->f) }
+#define U64(f)                                                                                     \
+    { #f, COL_U64, offsetof(result_row, f), sizeof(uint64_t) }
+#define UINT(f)                                                                                    \
+    { #f, COL_UINT, offsetof(result_row, f), sizeof(unsigned) }
+#define F64(f)                                                                                     \
+    { #f, COL_F64, offsetof(result_row, f), sizeof(double) }
 
 /* The fixed columns; the method options of the option table follow, generated (see columns_build)
  * before `baseline`. */
 static const column fixed_head[] = {
-    S(key), S(status), S(experiment), S(dataset), S(label), S(method), S(preset), S(data_kind),
-    F64(data_mu), F64(data_sigma), U64(n), U64(d), UINT(source_bits), U64(subspaces), U64(ks),
-    UINT(rtn_bits), UINT(iterations), S(accounting), UINT(seed_index), U64(seed),
-    F64(target_ratio), S(stages), F64(ratio), U64(bits_codes), U64(bits_codebooks),
-    U64(bits_indicator_maps), U64(bits_rotation), U64(bits_coarse), U64(bits_scales),
-    U64(bits_total), U64(bits_charged), U64(original_bits), F64(mse), F64(mae), F64(mre),
-    U64(mre_excluded), F64(seconds_quantize), F64(seconds_dequantize), F64(seconds_fit),
+    S(key),
+    S(status),
+    S(experiment),
+    S(dataset),
+    S(label),
+    S(method),
+    S(preset),
+    S(data_kind),
+    F64(data_mu),
+    F64(data_sigma),
+    U64(n),
+    U64(d),
+    UINT(source_bits),
+    U64(subspaces),
+    U64(ks),
+    UINT(rtn_bits),
+    UINT(iterations),
+    S(accounting),
+    UINT(seed_index),
+    U64(seed),
+    F64(target_ratio),
+    S(stages),
+    F64(ratio),
+    U64(bits_codes),
+    U64(bits_codebooks),
+    U64(bits_indicator_maps),
+    U64(bits_rotation),
+    U64(bits_coarse),
+    U64(bits_scales),
+    U64(bits_total),
+    U64(bits_charged),
+    U64(original_bits),
+    F64(mse),
+    F64(mae),
+    F64(mre),
+    U64(mre_excluded),
+    F64(seconds_quantize),
+    F64(seconds_dequantize),
+    F64(seconds_fit),
     F64(seconds_encode),
 };
 static const column fixed_tail[] = {
@@ -74,13 +110,13 @@ static void columns_build(void) {
             continue;
         if (k == RESULT_MAX_OPTIONS)
             abort(); /* RESULT_MAX_OPTIONS is smaller than the option table */
-        columns[n++] = o->type == OPT_UINT
-                           ? (column){option_field(o), COL_I64,
-                                      offsetof(result_row, option_int) + k * sizeof(int64_t),
-                                      sizeof(int64_t)}
-                           : (column){option_field(o), COL_STR,
-                                      offsetof(result_row, option_text) + k * RESULT_OPTION_TEXT,
-                                      RESULT_OPTION_TEXT};
+        columns[n++] =
+            o->type == OPT_UINT
+                ? (column){option_field(o), COL_I64,
+                           offsetof(result_row, option_int) + k * sizeof(int64_t), sizeof(int64_t)}
+                : (column){option_field(o), COL_STR,
+                           offsetof(result_row, option_text) + k * RESULT_OPTION_TEXT,
+                           RESULT_OPTION_TEXT};
         k++;
     }
     for (size_t i = 0; i < N_TAIL; i++)
@@ -88,7 +124,9 @@ static void columns_build(void) {
     n_columns = n;
 }
 
-static void columns_ready(void) { pthread_once(&columns_once, columns_build); }
+static void columns_ready(void) {
+    pthread_once(&columns_once, columns_build);
+}
 
 static const column *column_named(const char *name) {
     columns_ready();
@@ -103,7 +141,9 @@ static const column *column_named(const char *name) {
     return NULL;
 }
 
-int results_has_column(const char *name) { return column_named(name) != NULL; }
+int results_has_column(const char *name) {
+    return column_named(name) != NULL;
+}
 
 void result_table_free(result_table *t) {
     free(t->rows);
@@ -147,15 +187,17 @@ static int map_init(str_map *m, size_t count) {
 }
 
 /* The slot holding `key` (per `key_of`), or the empty slot where it would go. */
-static size_t *map_slot(const str_map *m, const char *key, const char *(*key_of)(const void *, size_t),
-                        const void *ctx) {
+static size_t *map_slot(const str_map *m, const char *key,
+                        const char *(*key_of)(const void *, size_t), const void *ctx) {
     size_t i = (size_t)hash_str(key) & (m->n - 1);
     while (m->slots[i] && strcmp(key_of(ctx, m->slots[i] - 1), key))
         i = (i + 1) & (m->n - 1);
     return &m->slots[i];
 }
 
-static const char *row_key(const void *t, size_t i) { return ((const result_table *)t)->rows[i].key; }
+static const char *row_key(const void *t, size_t i) {
+    return ((const result_table *)t)->rows[i].key;
+}
 
 long result_table_find(const result_table *ct, const char *key) {
     result_table *t = (result_table *)ct; /* the index is a cache: logically const */
@@ -182,7 +224,9 @@ long result_table_find(const result_table *ct, const char *key) {
     return *slot ? (long)(*slot - 1) : -1;
 }
 
-static int cmp_num(double a, double b) { return a < b ? -1 : a > b ? 1 : 0; }
+static int cmp_num(double a, double b) {
+    return a < b ? -1 : a > b ? 1 : 0;
+}
 
 static int row_cmp(const void *pa, const void *pb) {
     const result_row *a = pa, *b = pb;
@@ -218,7 +262,9 @@ typedef struct {
     char (*keys)[400];
 } keyed;
 
-static const char *keyed_key(const void *k, size_t i) { return ((const keyed *)k)->keys[i]; }
+static const char *keyed_key(const void *k, size_t i) {
+    return ((const keyed *)k)->keys[i];
+}
 
 int result_table_time_ratios(result_table *t, qb_error *err) {
     keyed k = {t, malloc((t->n + 1) * sizeof *k.keys)};
@@ -297,12 +343,16 @@ static size_t put_field(char *buf, size_t len, const result_row *r, const column
             buf[at++] = '"';
         return *p ? len : at;
     }
-    case COL_U64: return (size_t)snprintf(buf, len, "%llu", *(const unsigned long long *)(const void *)p);
-    case COL_UINT: return (size_t)snprintf(buf, len, "%u", *(const unsigned *)(const void *)p);
-    case COL_I64: return (size_t)snprintf(buf, len, "%lld", (long long)*(const int64_t *)(const void *)p);
+    case COL_U64:
+        return (size_t)snprintf(buf, len, "%llu", *(const unsigned long long *)(const void *)p);
+    case COL_UINT:
+        return (size_t)snprintf(buf, len, "%u", *(const unsigned *)(const void *)p);
+    case COL_I64:
+        return (size_t)snprintf(buf, len, "%lld", (long long)*(const int64_t *)(const void *)p);
     case COL_F64: {
         double v = *(const double *)(const void *)p;
-        return isfinite(v) ? (size_t)snprintf(buf, len, "%.17g", v) : (size_t)snprintf(buf, len, "nan");
+        return isfinite(v) ? (size_t)snprintf(buf, len, "%.17g", v)
+                           : (size_t)snprintf(buf, len, "nan");
     }
     }
     return len;
@@ -380,10 +430,18 @@ static int parse_field(result_row *r, const column *c, const char *s) {
             return -1;
         strcpy(p, s);
         return 0;
-    case COL_U64: *(uint64_t *)(void *)p = strtoull(s, &end, 10); break;
-    case COL_UINT: *(unsigned *)(void *)p = (unsigned)strtoul(s, &end, 10); break;
-    case COL_I64: *(int64_t *)(void *)p = strtoll(s, &end, 10); break;
-    case COL_F64: *(double *)(void *)p = strtod(s, &end); break;
+    case COL_U64:
+        *(uint64_t *)(void *)p = strtoull(s, &end, 10);
+        break;
+    case COL_UINT:
+        *(unsigned *)(void *)p = (unsigned)strtoul(s, &end, 10);
+        break;
+    case COL_I64:
+        *(int64_t *)(void *)p = strtoll(s, &end, 10);
+        break;
+    case COL_F64:
+        *(double *)(void *)p = strtod(s, &end);
+        break;
     }
     return errno || *end || end == s ? -1 : 0;
 }
@@ -428,7 +486,8 @@ int results_read(const char *dir, result_table *t, qb_error *err) {
                 for (size_t c = 0; c < n_columns; c++)
                     if (!strcmp(fields[i], columns[c].name))
                         map[i] = (int)c;
-                for (size_t k = 0; map[i] < 0 && k < sizeof retired_columns / sizeof *retired_columns; k++)
+                for (size_t k = 0;
+                     map[i] < 0 && k < sizeof retired_columns / sizeof *retired_columns; k++)
                     if (!strcmp(fields[i], retired_columns[k]))
                         map[i] = -2;
                 if (map[i] == -1) {
@@ -578,10 +637,18 @@ static hid_t row_type(void) {
             H5Tset_size(m, col->size);
             H5Tset_strpad(m, H5T_STR_NULLTERM);
             break;
-        case COL_U64: m = H5Tcopy(H5T_NATIVE_UINT64); break;
-        case COL_UINT: m = H5Tcopy(H5T_NATIVE_UINT); break;
-        case COL_I64: m = H5Tcopy(H5T_NATIVE_INT64); break;
-        default: m = H5Tcopy(H5T_NATIVE_DOUBLE); break;
+        case COL_U64:
+            m = H5Tcopy(H5T_NATIVE_UINT64);
+            break;
+        case COL_UINT:
+            m = H5Tcopy(H5T_NATIVE_UINT);
+            break;
+        case COL_I64:
+            m = H5Tcopy(H5T_NATIVE_INT64);
+            break;
+        default:
+            m = H5Tcopy(H5T_NATIVE_DOUBLE);
+            break;
         }
         H5Tinsert(t, col->name, col->offset, m);
         H5Tclose(m);

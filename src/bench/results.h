@@ -25,7 +25,7 @@ typedef struct {
     char status[16];
     char note[256]; /* the reason, for rows that are not ok */
     char experiment[64], dataset[64], label[64], method[16], preset[16];
-    char data_kind[16]; /* synthetic, gaussian or file */
+    char data_kind[16];         /* synthetic, gaussian or file */
     double data_mu, data_sigma; /* gaussian: the generator's parameters (0 otherwise) */
     uint64_t n, d;
     unsigned source_bits;

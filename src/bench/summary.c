@@ -8,7 +8,9 @@
 
 #include "quantizer.h"
 
-double summary_t95(size_t dof) { return dof ? gsl_cdf_tdist_Pinv(0.975, (double)dof) : NAN; }
+double summary_t95(size_t dof) {
+    return dof ? gsl_cdf_tdist_Pinv(0.975, (double)dof) : NAN;
+}
 
 summary_stat summary_of(const double *x, size_t n) {
     summary_stat s = {NAN, NAN, 0};
@@ -78,8 +80,8 @@ int summary_build(const result_table *t, summary_group **groups, size_t *n, qb_e
         s->field = summary_of(v, j - i);                                                           \
     } while (0)
         STAT(ratio, r->ratio);
-        STAT(ks, method_uses(r->method, METHOD_USES_SUBSPACES) ? (double)r->ks
-                                                                  : (double)r->rtn_bits);
+        STAT(ks,
+             method_uses(r->method, METHOD_USES_SUBSPACES) ? (double)r->ks : (double)r->rtn_bits);
         STAT(mse, r->mse);
         STAT(mae, r->mae);
         STAT(mre, r->mre);
@@ -124,8 +126,15 @@ int summary_write(const char *dir, const result_table *t, qb_error *err) {
                                x->dataset, x->label, x->method, x->accounting,
                                (unsigned long long)x->subspaces, x->iterations, x->target_ratio,
                                x->status, x->n_ok, x->count);
-        const summary_stat *st[] = {&x->ratio, &x->ks, &x->mse, &x->mae, &x->mre,
-                                    &x->seconds_quantize, &x->seconds_dequantize, &x->qtr, &x->dtr};
+        const summary_stat *st[] = {&x->ratio,
+                                    &x->ks,
+                                    &x->mse,
+                                    &x->mae,
+                                    &x->mre,
+                                    &x->seconds_quantize,
+                                    &x->seconds_dequantize,
+                                    &x->qtr,
+                                    &x->dtr};
         for (size_t k = 0; k < sizeof st / sizeof *st; k++)
             at += put_stat(text + at, cap - at, *st[k]);
         at += (size_t)snprintf(text + at, cap - at, "\n");
@@ -139,8 +148,8 @@ int summary_write(const char *dir, const result_table *t, qb_error *err) {
 }
 
 const summary_group *summary_find(const summary_group *g, size_t n, const char *dataset,
-                               const char *label, const char *accounting, uint64_t m, unsigned l,
-                               double ratio) {
+                                  const char *label, const char *accounting, uint64_t m, unsigned l,
+                                  double ratio) {
     for (size_t i = 0; i < n; i++) {
         const summary_group *x = &g[i];
         if (strcmp(x->dataset, dataset) || strcmp(x->label, label) || x->target_ratio != ratio ||

@@ -13,10 +13,10 @@
 #endif
 
 #include "cell.h"
-#include "qet.h"
 #include "h5io.h"
 #include "metrics.h"
 #include "options.h"
+#include "qet.h"
 #include "results.h"
 #include "rng.h"
 #include "summary.h"
@@ -47,8 +47,8 @@ int sweep_uses_accounting(const quant_params *p) {
 
 /* Everything about the data that changes a matrix, as one string. */
 static void describe_data(const dataset_spec *ds, char *buf, size_t len) {
-    snprintf(buf, len, "data=%d,%zu,%zu,%.17g,%.17g,%s,%s,%u", (int)ds->kind, ds->n, ds->d,
-             ds->mu, ds->sigma, ds->file, ds->path, ds->source_bits);
+    snprintf(buf, len, "data=%d,%zu,%zu,%.17g,%.17g,%s,%s,%u", (int)ds->kind, ds->n, ds->d, ds->mu,
+             ds->sigma, ds->file, ds->path, ds->source_bits);
 }
 
 /* ... and the data plus the method's options (those it reads, from the option table). */
@@ -400,11 +400,10 @@ int sweep_run(const sweep_config *c, const sweep_options *o, qb_error *err) {
             const sweep_cell *cell = &cells[todo[i]];
             result_row row;
             qb_error e = {0};
-            int st = run_cell(c, cell,
-                              c->datasets[cell->dataset].kind == DATASET_FILE
-                                  ? &loaded[cell->dataset]
-                                  : NULL,
-                              loaded_bits[cell->dataset], &row, &e);
+            int st = run_cell(
+                c, cell,
+                c->datasets[cell->dataset].kind == DATASET_FILE ? &loaded[cell->dataset] : NULL,
+                loaded_bits[cell->dataset], &row, &e);
 #pragma omp critical(sweep_results)
             {
                 if (!st)
@@ -427,8 +426,9 @@ int sweep_run(const sweep_config *c, const sweep_options *o, qb_error *err) {
                     }
                     if (hs && !h5_warned) {
                         h5_warned = 1;
-                        fprintf(stderr, "%swarning: the HDF5 snapshot of %s is not kept up to date "
-                                        "(%s); results.csv has every row\n",
+                        fprintf(stderr,
+                                "%swarning: the HDF5 snapshot of %s is not kept up to date "
+                                "(%s); results.csv has every row\n",
                                 prog.tty ? "\n" : "", o->out_dir, he.msg);
                     }
                 }

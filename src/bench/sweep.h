@@ -1,5 +1,6 @@
-/* sweep.h - an experiment as data (datasets x methods x subspaces x iterations x ratios x accounting
- * x seeds) and the engine that runs its cells in parallel, resumably, into a results directory. */
+/* sweep.h - an experiment as data (datasets x methods x subspaces x iterations x ratios x
+ * accounting x seeds) and the engine that runs its cells in parallel, resumably, into a results
+ * directory. */
 #ifndef QB_SWEEP_H
 #define QB_SWEEP_H
 
@@ -18,10 +19,10 @@ typedef enum { DATASET_SYNTHETIC = 0, DATASET_GAUSSIAN = 1, DATASET_FILE = 2 } d
 typedef struct {
     char name[SWEEP_NAME_MAX]; /* label in results and figure names */
     dataset_kind kind;
-    size_t n, d;               /* generated shapes */
-    double mu, sigma;          /* gaussian */
+    size_t n, d;                /* generated shapes */
+    double mu, sigma;           /* gaussian */
     char file[1024], path[256]; /* HDF5 file and dataset path */
-    unsigned source_bits;      /* 0: the file's attribute (32 for generated data) */
+    unsigned source_bits;       /* 0: the file's attribute (32 for generated data) */
 } dataset_spec;
 
 /* One entry of `methods`: a labelled method with its options. Lists given here (subspaces,
@@ -46,7 +47,7 @@ typedef struct {
     size_t n_ratios;
     accounting_mode accounting[2];
     size_t n_accounting;
-    unsigned seeds; /* seed indices 1..seeds */
+    unsigned seeds;                /* seed indices 1..seeds */
     char baseline[SWEEP_NAME_MAX]; /* label whose times QTR/DTR divide by */
     int plots;                     /* draw figures and tables after the run */
 } sweep_config;
@@ -54,9 +55,9 @@ typedef struct {
 /* One measurement to make. Methods that ignore m (rtn) or l (all but qet), or that store no
  * indicator maps (so both accountings charge the same), get one cell, not copies. */
 typedef struct {
-    char key[256];   /* canonical: every parameter that changes the result, and the seed index */
-    size_t dataset;  /* index into config->datasets */
-    size_t method;   /* index into config->methods */
+    char key[256];  /* canonical: every parameter that changes the result, and the seed index */
+    size_t dataset; /* index into config->datasets */
+    size_t method;  /* index into config->methods */
     unsigned seed_index;
     uint64_t data_seed; /* the matrix: the same for every method at one (dataset, seed index) */
     quant_params p;     /* ready for cell_run */

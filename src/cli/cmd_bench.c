@@ -123,12 +123,15 @@ static int bench_assign(size_t n, size_t k, size_t dim, int repeat, qb_error *er
 }
 
 int cmd_bench(int argc, char **argv, qb_error *err) {
-    static const struct option opts[] = {
-        {"n", required_argument, 0, 'n'},      {"d", required_argument, 0, 'd'},
-        {"levels", required_argument, 0, 'l'}, {"k", required_argument, 0, 'k'},
-        {"dim", required_argument, 0, 's'},    {"repeat", required_argument, 0, 'r'},
-        {"threads", required_argument, 0, 't'}, {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0}};
+    static const struct option opts[] = {{"n", required_argument, 0, 'n'},
+                                         {"d", required_argument, 0, 'd'},
+                                         {"levels", required_argument, 0, 'l'},
+                                         {"k", required_argument, 0, 'k'},
+                                         {"dim", required_argument, 0, 's'},
+                                         {"repeat", required_argument, 0, 'r'},
+                                         {"threads", required_argument, 0, 't'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
         fputs(usage, stdout);
         return argc < 2 ? qb_fail(err, "bench needs a kind: reorder or assign") : QB_OK;
@@ -140,15 +143,32 @@ int cmd_bench(int argc, char **argv, qb_error *err) {
     opterr = 0;
     while (!s && (c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
-        case 'n': s = cli_size("--n", optarg, &n, err); break;
-        case 'd': s = cli_size("--d", optarg, &d, err); break;
-        case 'l': s = cli_size("--levels", optarg, &l, err); break;
-        case 'k': s = cli_size("--k", optarg, &k, err); break;
-        case 's': s = cli_size("--dim", optarg, &dim, err); break;
-        case 'r': s = cli_size("--repeat", optarg, &repeat, err); break;
-        case 't': s = cli_threads(optarg, err); break;
-        case 'h': fputs(usage, stdout); return QB_OK;
-        default: return cli_bad_option("bench", argc, argv, err);
+        case 'n':
+            s = cli_size("--n", optarg, &n, err);
+            break;
+        case 'd':
+            s = cli_size("--d", optarg, &d, err);
+            break;
+        case 'l':
+            s = cli_size("--levels", optarg, &l, err);
+            break;
+        case 'k':
+            s = cli_size("--k", optarg, &k, err);
+            break;
+        case 's':
+            s = cli_size("--dim", optarg, &dim, err);
+            break;
+        case 'r':
+            s = cli_size("--repeat", optarg, &repeat, err);
+            break;
+        case 't':
+            s = cli_threads(optarg, err);
+            break;
+        case 'h':
+            fputs(usage, stdout);
+            return QB_OK;
+        default:
+            return cli_bad_option("bench", argc, argv, err);
         }
     }
     if (s)

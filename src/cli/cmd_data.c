@@ -56,7 +56,9 @@ static int write_kvcache(const data_opts *o, qb_error *err) {
     int s = llama2c_load(o->input, &m, err);
     if (s)
         return s;
-    kvcache_spec spec = {.tokens = o->tokens, .sequences = o->sequences, .seed = o->seed,
+    kvcache_spec spec = {.tokens = o->tokens,
+                         .sequences = o->sequences,
+                         .seed = o->seed,
                          .temperature = o->temperature};
     kvcache c;
     if ((s = kvcache_generate(&m, &spec, &c, err))) {
@@ -70,8 +72,8 @@ static int write_kvcache(const data_opts *o, qb_error *err) {
     if (!s)
         printf("kvcache: %zu rows, %d layers x kv_dim %zu; mean log-prob of the sampled tokens "
                "%.4f nats (uniform %.4f), mean predictive entropy %.4f nats\n",
-               c.k.rows, m.cfg.n_layers, m.kv_dim, c.mean_log_prob,
-               -log((double)m.cfg.vocab_size), c.mean_entropy);
+               c.k.rows, m.cfg.n_layers, m.kv_dim, c.mean_log_prob, -log((double)m.cfg.vocab_size),
+               c.mean_entropy);
     kvcache_free(&c);
     llama2c_free(&m);
     return s;
@@ -144,8 +146,8 @@ static int write_vecs(const data_opts *o, qb_error *err) {
              m.rows, m.cols);
     const char *names[] = {H5_DEFAULT_DATASET, NULL};
     const matrix *ms[] = {&m};
-    h5_attrs a[] = {{o->source ? o->source : o->input, o->license ? o->license : "unknown", desc,
-                     bits}};
+    h5_attrs a[] = {
+        {o->source ? o->source : o->input, o->license ? o->license : "unknown", desc, bits}};
     s = write_matrices(o->out, names, ms, a, err);
     if (!s)
         printf("vecs: %zu x %zu (%u-bit source) -> %s\n", m.rows, m.cols, bits, o->out);
@@ -160,31 +162,36 @@ static int write_wink(const data_opts *o, qb_error *err) {
     if (s)
         return s;
     char desc[512];
-    snprintf(desc, sizeof desc, "%s: the first %zu of %zu word vectors (%zu-d), most frequent "
-                                "words first",
+    snprintf(desc, sizeof desc,
+             "%s: the first %zu of %zu word vectors (%zu-d), most frequent "
+             "words first",
              o->description ? o->description : "word vectors", m.rows, info.size, m.cols);
     const char *names[] = {"/vectors", NULL};
     const matrix *ms[] = {&m};
     /* GloVe's text files print 5-6 significant digits; the float32 rows hold them exactly
      * enough, so the source precision is float32. */
-    h5_attrs a[] = {{o->source ? o->source : o->input, o->license ? o->license : "unknown", desc,
-                     32}};
+    h5_attrs a[] = {
+        {o->source ? o->source : o->input, o->license ? o->license : "unknown", desc, 32}};
     s = write_matrices(o->out, names, ms, a, err);
     if (!s)
-        printf("wink: %zu x %zu of %zu words; largest |stored norm - computed norm| %.3g\n",
-               m.rows, m.cols, info.size, info.max_norm_error);
+        printf("wink: %zu x %zu of %zu words; largest |stored norm - computed norm| %.3g\n", m.rows,
+               m.cols, info.size, info.max_norm_error);
     matrix_free(&m);
     return s;
 }
 
 int cmd_data(int argc, char **argv, qb_error *err) {
-    static const struct option opts[] = {
-        {"out", required_argument, 0, 'o'},         {"max", required_argument, 0, 'm'},
-        {"tokens", required_argument, 0, 't'},      {"sequences", required_argument, 0, 'S'},
-        {"seed", required_argument, 0, 's'},        {"temperature", required_argument, 0, 'T'},
-        {"source", required_argument, 0, 'r'},      {"license", required_argument, 0, 'l'},
-        {"description", required_argument, 0, 'D'}, {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0}};
+    static const struct option opts[] = {{"out", required_argument, 0, 'o'},
+                                         {"max", required_argument, 0, 'm'},
+                                         {"tokens", required_argument, 0, 't'},
+                                         {"sequences", required_argument, 0, 'S'},
+                                         {"seed", required_argument, 0, 's'},
+                                         {"temperature", required_argument, 0, 'T'},
+                                         {"source", required_argument, 0, 'r'},
+                                         {"license", required_argument, 0, 'l'},
+                                         {"description", required_argument, 0, 'D'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
     data_opts o = {.tokens = 256, .sequences = 16, .seed = 1, .temperature = 1.0};
     int c, s = QB_OK;
     if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
@@ -198,17 +205,38 @@ int cmd_data(int argc, char **argv, qb_error *err) {
     optind = 2;
     while (!s && (c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
         switch (c) {
-        case 'o': o.out = optarg; break;
-        case 'm': s = cli_size("--max", optarg, &o.max_rows, err), o.max_given = 1; break;
-        case 't': s = cli_size("--tokens", optarg, &o.tokens, err); break;
-        case 'S': s = cli_size("--sequences", optarg, &o.sequences, err); break;
-        case 's': s = cli_u64("--seed", optarg, &o.seed, err); break;
-        case 'T': s = cli_double("--temperature", optarg, &o.temperature, err); break;
-        case 'r': o.source = optarg; break;
-        case 'l': o.license = optarg; break;
-        case 'D': o.description = optarg; break;
-        case 'h': fputs(usage, stdout); return QB_OK;
-        default: return cli_bad_option("data", argc, argv, err);
+        case 'o':
+            o.out = optarg;
+            break;
+        case 'm':
+            s = cli_size("--max", optarg, &o.max_rows, err), o.max_given = 1;
+            break;
+        case 't':
+            s = cli_size("--tokens", optarg, &o.tokens, err);
+            break;
+        case 'S':
+            s = cli_size("--sequences", optarg, &o.sequences, err);
+            break;
+        case 's':
+            s = cli_u64("--seed", optarg, &o.seed, err);
+            break;
+        case 'T':
+            s = cli_double("--temperature", optarg, &o.temperature, err);
+            break;
+        case 'r':
+            o.source = optarg;
+            break;
+        case 'l':
+            o.license = optarg;
+            break;
+        case 'D':
+            o.description = optarg;
+            break;
+        case 'h':
+            fputs(usage, stdout);
+            return QB_OK;
+        default:
+            return cli_bad_option("data", argc, argv, err);
         }
     }
     if (s)
@@ -235,8 +263,9 @@ int cmd_data(int argc, char **argv, qb_error *err) {
     } else if (!strcmp(o.kind, "wink")) {
         s = write_wink(&o, err);
     } else {
-        return qb_fail(err, "data: unknown kind '%s' (llama2c, safetensors, kvcache, gist, vecs, "
-                            "wink)",
+        return qb_fail(err,
+                       "data: unknown kind '%s' (llama2c, safetensors, kvcache, gist, vecs, "
+                       "wink)",
                        o.kind);
     }
     if (!s)

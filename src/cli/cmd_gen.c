@@ -20,13 +20,17 @@ static const char usage[] =
     "source_bits attributes.\n";
 
 int cmd_gen(int argc, char **argv, qb_error *err) {
-    static const struct option opts[] = {
-        {"n", required_argument, 0, 'n'},    {"d", required_argument, 0, 'd'},
-        {"seed", required_argument, 0, 's'}, {"out", required_argument, 0, 'o'},
-        {"mean", required_argument, 0, 'm'}, {"sd", required_argument, 0, 'v'},
-        {"rank", required_argument, 0, 'r'}, {"noise", required_argument, 0, 'e'},
-        {"rho", required_argument, 0, 'p'},
-        {"help", no_argument, 0, 'h'},       {0, 0, 0, 0}};
+    static const struct option opts[] = {{"n", required_argument, 0, 'n'},
+                                         {"d", required_argument, 0, 'd'},
+                                         {"seed", required_argument, 0, 's'},
+                                         {"out", required_argument, 0, 'o'},
+                                         {"mean", required_argument, 0, 'm'},
+                                         {"sd", required_argument, 0, 'v'},
+                                         {"rank", required_argument, 0, 'r'},
+                                         {"noise", required_argument, 0, 'e'},
+                                         {"rho", required_argument, 0, 'p'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
     size_t n = 0, d = 0;
     uint64_t seed = 1;
     double mean = 0, sd = 1, noise = 0.1, rho = 0.9;
@@ -40,23 +44,45 @@ int cmd_gen(int argc, char **argv, qb_error *err) {
         return QB_OK;
     }
     if (argc < 2 || argv[1][0] == '-')
-        return qb_fail(err, "gen needs a kind: synthetic, gaussian, lowrank or ar1 (see qetbench gen "
-                            "--help)");
+        return qb_fail(err,
+                       "gen needs a kind: synthetic, gaussian, lowrank or ar1 (see qetbench gen "
+                       "--help)");
     const char *kind = argv[1];
     optind = 2;
     while (!s && (c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
         switch (c) {
-        case 'n': s = cli_size("--n", optarg, &n, err); break;
-        case 'd': s = cli_size("--d", optarg, &d, err); break;
-        case 's': s = cli_u64("--seed", optarg, &seed, err); break;
-        case 'o': out = optarg; break;
-        case 'm': s = cli_double("--mean", optarg, &mean, err); break;
-        case 'v': s = cli_double("--sd", optarg, &sd, err); break;
-        case 'r': s = cli_size("--rank", optarg, &rank, err); break;
-        case 'e': s = cli_double("--noise", optarg, &noise, err); break;
-        case 'p': s = cli_double("--rho", optarg, &rho, err); break;
-        case 'h': fputs(usage, stdout); return QB_OK;
-        default: return cli_bad_option("gen", argc, argv, err);
+        case 'n':
+            s = cli_size("--n", optarg, &n, err);
+            break;
+        case 'd':
+            s = cli_size("--d", optarg, &d, err);
+            break;
+        case 's':
+            s = cli_u64("--seed", optarg, &seed, err);
+            break;
+        case 'o':
+            out = optarg;
+            break;
+        case 'm':
+            s = cli_double("--mean", optarg, &mean, err);
+            break;
+        case 'v':
+            s = cli_double("--sd", optarg, &sd, err);
+            break;
+        case 'r':
+            s = cli_size("--rank", optarg, &rank, err);
+            break;
+        case 'e':
+            s = cli_double("--noise", optarg, &noise, err);
+            break;
+        case 'p':
+            s = cli_double("--rho", optarg, &rho, err);
+            break;
+        case 'h':
+            fputs(usage, stdout);
+            return QB_OK;
+        default:
+            return cli_bad_option("gen", argc, argv, err);
         }
     }
     if (s)

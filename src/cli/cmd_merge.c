@@ -29,9 +29,14 @@ int cmd_merge(int argc, char **argv, qb_error *err) {
     optind = 1;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
-        case 'o': out = optarg; break;
-        case 'h': fputs(usage, stdout); return QB_OK;
-        default: return cli_bad_option("merge", argc, argv, err);
+        case 'o':
+            out = optarg;
+            break;
+        case 'h':
+            fputs(usage, stdout);
+            return QB_OK;
+        default:
+            return cli_bad_option("merge", argc, argv, err);
         }
     }
     if (!out || optind >= argc)

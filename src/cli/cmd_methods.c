@@ -72,9 +72,14 @@ int cmd_methods(int argc, char **argv, qb_error *err) {
     optind = 1;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
-        case 'j': json = 1; break;
-        case 'h': fputs(usage, stdout); return QB_OK;
-        default: return cli_bad_option("methods", argc, argv, err);
+        case 'j':
+            json = 1;
+            break;
+        case 'h':
+            fputs(usage, stdout);
+            return QB_OK;
+        default:
+            return cli_bad_option("methods", argc, argv, err);
         }
     }
     if (optind != argc)

@@ -19,9 +19,14 @@ int cmd_plot(int argc, char **argv, qb_error *err) {
     optind = 1;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
-        case 'n': draw = 0; break;
-        case 'h': fputs(usage, stdout); return QB_OK;
-        default: return cli_bad_option("plot", argc, argv, err);
+        case 'n':
+            draw = 0;
+            break;
+        case 'h':
+            fputs(usage, stdout);
+            return QB_OK;
+        default:
+            return cli_bad_option("plot", argc, argv, err);
         }
     }
     if (optind + 1 != argc)

@@ -22,7 +22,17 @@ static const char usage[] =
     "  --save-reconstruction OUT.h5   write the dequantized matrix\n"
     "options (each applies to the methods that read it; see README):\n";
 
-enum { O_DATA = 1000, O_SYN, O_METHOD, O_PRESET, O_THREADS, O_JSON, O_SAVE, O_HELP, O_TABLE = 2000 };
+enum {
+    O_DATA = 1000,
+    O_SYN,
+    O_METHOD,
+    O_PRESET,
+    O_THREADS,
+    O_JSON,
+    O_SAVE,
+    O_HELP,
+    O_TABLE = 2000
+};
 
 typedef struct {
     const char *data, *save, *method, *preset;
@@ -35,12 +45,14 @@ typedef struct {
 
 /* getopt's table: the CLI-only flags, then one flag per option of the table (options.h). */
 static void build_long_options(struct option *opts, quantize_args *a) {
-    static const struct option fixed[] = {
-        {"data", required_argument, 0, O_DATA},       {"synthetic", required_argument, 0, O_SYN},
-        {"method", required_argument, 0, O_METHOD},   {"preset", required_argument, 0, O_PRESET},
-        {"threads", required_argument, 0, O_THREADS}, {"json", no_argument, 0, O_JSON},
-        {"save-reconstruction", required_argument, 0, O_SAVE},
-        {"help", no_argument, 0, O_HELP}};
+    static const struct option fixed[] = {{"data", required_argument, 0, O_DATA},
+                                          {"synthetic", required_argument, 0, O_SYN},
+                                          {"method", required_argument, 0, O_METHOD},
+                                          {"preset", required_argument, 0, O_PRESET},
+                                          {"threads", required_argument, 0, O_THREADS},
+                                          {"json", no_argument, 0, O_JSON},
+                                          {"save-reconstruction", required_argument, 0, O_SAVE},
+                                          {"help", no_argument, 0, O_HELP}};
     size_t n = 0;
     for (; n < sizeof fixed / sizeof *fixed; n++)
         opts[n] = fixed[n];
@@ -69,15 +81,32 @@ static int parse(int argc, char **argv, quantize_args *a, qb_error *err) {
             continue;
         }
         switch (c) {
-        case O_DATA: a->data = optarg; break;
-        case O_SYN: s = cli_shape("--synthetic", optarg, &a->syn_n, &a->syn_d, err); break;
-        case O_METHOD: a->method = optarg; break;
-        case O_PRESET: a->preset = optarg; break;
-        case O_THREADS: s = cli_threads(optarg, err); break;
-        case O_JSON: a->json = 1; break;
-        case O_SAVE: a->save = optarg; break;
-        case O_HELP: a->help = 1; return QB_OK;
-        default: return cli_bad_option("quantize", argc, argv, err);
+        case O_DATA:
+            a->data = optarg;
+            break;
+        case O_SYN:
+            s = cli_shape("--synthetic", optarg, &a->syn_n, &a->syn_d, err);
+            break;
+        case O_METHOD:
+            a->method = optarg;
+            break;
+        case O_PRESET:
+            a->preset = optarg;
+            break;
+        case O_THREADS:
+            s = cli_threads(optarg, err);
+            break;
+        case O_JSON:
+            a->json = 1;
+            break;
+        case O_SAVE:
+            a->save = optarg;
+            break;
+        case O_HELP:
+            a->help = 1;
+            return QB_OK;
+        default:
+            return cli_bad_option("quantize", argc, argv, err);
         }
     }
     if (!s && optind < argc)
@@ -147,7 +176,8 @@ int cmd_quantize(int argc, char **argv, qb_error *err) {
     s = cell_run(&p, &x, &r, a.save ? &recon : NULL, err);
     if (!s && a.save) {
         h5_attrs attrs = {.source = "qetbench quantize --save-reconstruction",
-                          .description = "dequantized matrix", .source_bits = p.source_bits};
+                          .description = "dequantized matrix",
+                          .source_bits = p.source_bits};
         s = h5_write_matrix(a.save, H5_DEFAULT_DATASET, &recon, &attrs, err);
     }
     if (!s) {

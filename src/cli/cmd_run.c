@@ -42,11 +42,20 @@ int cmd_run(int argc, char **argv, qb_error *err) {
     optind = 1;
     while (!s && (c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
-        case 'o': out = optarg; break;
-        case 't': s = cli_threads(optarg, err); break;
-        case 's': s = parse_shard(optarg, &o.shard, &o.shards, err); break;
-        case 'h': fputs(usage, stdout); return QB_OK;
-        default: return cli_bad_option("run", argc, argv, err);
+        case 'o':
+            out = optarg;
+            break;
+        case 't':
+            s = cli_threads(optarg, err);
+            break;
+        case 's':
+            s = parse_shard(optarg, &o.shard, &o.shards, err);
+            break;
+        case 'h':
+            fputs(usage, stdout);
+            return QB_OK;
+        default:
+            return cli_bad_option("run", argc, argv, err);
         }
     }
     if (s)

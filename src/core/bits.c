@@ -10,7 +10,9 @@ unsigned bits_for_count(uint64_t k) {
     return b;
 }
 
-size_t bits_packed_bytes(size_t count, unsigned width) { return (count * width + 7) / 8; }
+size_t bits_packed_bytes(size_t count, unsigned width) {
+    return (count * width + 7) / 8;
+}
 
 void bits_pack(const uint32_t *values, size_t count, unsigned width, uint8_t *out) {
     size_t nbytes = bits_packed_bytes(count, width);

@@ -20,8 +20,10 @@ static inline void bits_set(uint8_t *map, size_t i, int v) {
     if (v)
         map[i >> 3] |= (uint8_t)(1u << (i & 7));
     else
-        map[i >> 3] &= (uint8_t)~(1u << (i & 7));
+        map[i >> 3] &= (uint8_t) ~(1u << (i & 7));
 }
-static inline int bits_get(const uint8_t *map, size_t i) { return (map[i >> 3] >> (i & 7)) & 1; }
+static inline int bits_get(const uint8_t *map, size_t i) {
+    return (map[i >> 3] >> (i & 7)) & 1;
+}
 
 #endif

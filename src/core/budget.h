@@ -28,7 +28,8 @@ int accounting_parse(const char *name, accounting_mode *out); /* 0 ok, -1 unknow
 
 /* Every stored bit. */
 uint64_t storage_total(const storage_bits *s);
-/* The bits the budget charges: every bit under `full`, all but the indicator maps under `free-imap`. */
+/* The bits the budget charges: every bit under `full`, all but the indicator maps under
+ * `free-imap`. */
 uint64_t storage_charged(const storage_bits *s, accounting_mode mode);
 void storage_add(storage_bits *into, const storage_bits *s);
 

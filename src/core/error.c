@@ -39,4 +39,6 @@ int qb_internal(qb_error *err, const char *fmt, ...) {
     return s;
 }
 
-int qb_oom(qb_error *err) { return qb_internal(err, "out of memory"); }
+int qb_oom(qb_error *err) {
+    return qb_internal(err, "out of memory");
+}

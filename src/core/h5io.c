@@ -9,7 +9,9 @@
 #include <unistd.h>
 
 /* HDF5 prints its own error stack by default; we report one line instead. */
-static void quiet(void) { H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
+static void quiet(void) {
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+}
 
 static void split_spec(const char *spec, char *file, size_t flen, char *path, size_t plen) {
     const char *colon = strstr(spec, ":/");
@@ -40,7 +42,9 @@ static int open_for_reading(const char *file, hid_t *fid, qb_error *err) {
     return QB_OK;
 }
 
-static unsigned type_bits(hid_t dtype) { return (unsigned)(H5Tget_size(dtype) * 8); }
+static unsigned type_bits(hid_t dtype) {
+    return (unsigned)(H5Tget_size(dtype) * 8);
+}
 
 static int read_uint_attr(hid_t obj, const char *name, unsigned *out) {
     if (H5Aexists(obj, name) <= 0)

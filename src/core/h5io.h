@@ -12,10 +12,10 @@
 #define H5_DEFAULT_DATASET "/matrix"
 
 typedef struct {
-    const char *source;      /* where the data came from */
+    const char *source; /* where the data came from */
     const char *license;
     const char *description;
-    unsigned source_bits;    /* bits per element in the original (0: not written) */
+    unsigned source_bits; /* bits per element in the original (0: not written) */
 } h5_attrs;
 
 /* "FILE.h5" or "FILE.h5:/path" (default /matrix). source_bits (optional): the dataset's
@@ -33,7 +33,8 @@ typedef struct {
 } h5_writer;
 
 int h5_writer_open(h5_writer *w, const char *path, qb_error *err);
-/* Writes a float32 dataset (intermediate groups created) with its attributes (attrs may be NULL). */
+/* Writes a float32 dataset (intermediate groups created) with its attributes (attrs may be NULL).
+ */
 int h5_writer_put(h5_writer *w, const char *dataset, const matrix *m, const h5_attrs *attrs,
                   qb_error *err);
 /* Attaches a string attribute to an existing object (a dataset or group, "/" for the file). */

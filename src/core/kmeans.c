@@ -1,6 +1,6 @@
 /* kmeans.c - Lloyd's k-means with BLAS assignment, deterministic for any thread count. */
-#include "parallel.h"
 #include "kmeans.h"
+#include "parallel.h"
 
 #include <cblas.h>
 #include <float.h>
@@ -10,11 +10,13 @@
 
 #include "rng.h"
 
-/* Relative perturbation when an empty cluster takes half of the largest one (faiss uses the same). */
+/* Relative perturbation when an empty cluster takes half of the largest one (faiss uses the same).
+ */
 #define SPLIT_EPS (1.0f / 1024.0f)
 
 kmeans_config kmeans_defaults(void) {
-    return (kmeans_config){.iters = 25, .init = KMEANS_INIT_PLUSPLUS, .max_points_per_centroid = 256};
+    return (kmeans_config){
+        .iters = 25, .init = KMEANS_INIT_PLUSPLUS, .max_points_per_centroid = 256};
 }
 
 const char *kmeans_init_name(kmeans_init init) {
@@ -45,9 +47,9 @@ static size_t block_rows(size_t k) {
 }
 
 /* Index of the smallest s[j] (the first one on ties). Sixteen running minima in four 4-wide
- * vectors (GNU vector extensions: SSE2 on any x86-64, NEON on ARM) hold the best value and its index
- * per lane; the lanes are merged by (value, index), which gives the answer of a left-to-right scan.
- * Compares and selects are exact, so the result does not depend on the vector width. */
+ * vectors (GNU vector extensions: SSE2 on any x86-64, NEON on ARM) hold the best value and its
+ * index per lane; the lanes are merged by (value, index), which gives the answer of a left-to-right
+ * scan. Compares and selects are exact, so the result does not depend on the vector width. */
 typedef float v4f __attribute__((vector_size(16)));
 typedef int32_t v4i __attribute__((vector_size(16)));
 
@@ -132,7 +134,8 @@ int kmeans_assign(const float *x, size_t n, size_t dim, size_t ld, const float *
             if (!scores)
                 continue;
             size_t r0 = b * bs, rows = n - r0 < bs ? n - r0 : bs;
-            for (size_t i = 0; i < rows; i++) /* scores = ||c||^2 - 2 x.c, the GEMM adds the second term */
+            for (size_t i = 0; i < rows;
+                 i++) /* scores = ||c||^2 - 2 x.c, the GEMM adds the second term */
                 memcpy(scores + i * k, cnorm, k * sizeof *scores);
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows, (int)k, (int)dim, -2.0f,
                         x + r0 * ld, (int)ld, centroids, (int)dim, 1.0f, scores, (int)k);

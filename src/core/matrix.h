@@ -15,7 +15,9 @@ typedef struct {
 int matrix_alloc(matrix *m, size_t rows, size_t cols, qb_error *err); /* zero-filled */
 void matrix_free(matrix *m);
 int matrix_copy(matrix *dst, const matrix *src, qb_error *err);
-static inline float *matrix_row(const matrix *m, size_t i) { return m->data + i * m->cols; }
+static inline float *matrix_row(const matrix *m, size_t i) {
+    return m->data + i * m->cols;
+}
 
 /* QB_EINPUT naming the first NaN/Inf (row, column) if any. */
 int matrix_check_finite(const matrix *m, const char *what, qb_error *err);

@@ -1,6 +1,6 @@
 /* metrics.c - error metrics and timing. */
-#include "parallel.h"
 #include "metrics.h"
+#include "parallel.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -9,6 +9,8 @@
 
 #define PAR_MIN_WORK ((size_t)1 << 17)
 
-static inline int par_worth(size_t work) { return work >= PAR_MIN_WORK; }
+static inline int par_worth(size_t work) {
+    return work >= PAR_MIN_WORK;
+}
 
 #endif

@@ -1,5 +1,6 @@
 /* rng.h - reproducible random streams on GSL generators.
- * A stream is named by (seed, cell, stream): results never depend on run order, threads or shards. */
+ * A stream is named by (seed, cell, stream): results never depend on run order, threads or shards.
+ */
 #ifndef QB_RNG_H
 #define QB_RNG_H
 
@@ -11,7 +12,8 @@
 uint64_t rng_derive(uint64_t seed, uint64_t cell, uint64_t stream);
 /* Stable 64-bit hash of a string (FNV-1a), for cell keys such as "synthetic/pq/m=8/r=4". */
 uint64_t rng_hash_string(const char *s);
-/* A new mt19937 generator seeded from rng_derive(seed, cell, stream); NULL on allocation failure. */
+/* A new mt19937 generator seeded from rng_derive(seed, cell, stream); NULL on allocation failure.
+ */
 gsl_rng *rng_stream(uint64_t seed, uint64_t cell, uint64_t stream);
 
 /* k distinct indices of 0..n-1 in increasing order, chosen uniformly; 0 ok, -1 out of memory.

@@ -26,4 +26,6 @@ const char *qb_versions(void) {
     return buf;
 }
 
-const char *qb_revision(void) { return QB_REVISION; }
+const char *qb_revision(void) {
+    return QB_REVISION;
+}

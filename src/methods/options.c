@@ -28,8 +28,7 @@ static const option_def table[] = {
      "bits per element, instead of --ratio (scalar methods)"},
     {"subspaces", NULL, OPT_UINT, OPT_CELL, 1, 1u << 20, NULL, "8", FIELD(subspaces),
      "m subspaces, must divide d"},
-    {"iterations", NULL, OPT_UINT, OPT_CELL, 0, 30, NULL, "1", FIELD(iterations),
-     "QET levels l"},
+    {"iterations", NULL, OPT_UINT, OPT_CELL, 0, 30, NULL, "1", FIELD(iterations), "QET levels l"},
     {"seed", NULL, OPT_UINT, OPT_CELL | OPT_ALL, 0, INT64_MAX, NULL, "1", FIELD(seed),
      "seed of the data and of the method's random streams"},
     {"accounting", NULL, OPT_ENUM, OPT_CELL | OPT_ALL, 0, 0, accounting_names, "full",
@@ -48,8 +47,8 @@ static const option_def table[] = {
      "residual stages after the first, e.g. 'qet:3:0.7,pq:0.3' (see README)"},
     {"qet_layout", NULL, OPT_ENUM, OPT_METHOD, 0, 0, layout_names, "blocks", FIELD(qet_layout),
      "blocks (the paper's) or inplace (a source group's values side by side)"},
-    {"qet_pairing", NULL, OPT_ENUM, OPT_METHOD, 0, 0, pairing_names, "adjacent",
-     FIELD(qet_pairing), "adjacent (the paper's) or strided (j with j + w/2 in a window)"},
+    {"qet_pairing", NULL, OPT_ENUM, OPT_METHOD, 0, 0, pairing_names, "adjacent", FIELD(qet_pairing),
+     "adjacent (the paper's) or strided (j with j + w/2 in a window)"},
     {"pairing_window", NULL, OPT_UINT, OPT_METHOD | OPT_EVEN, 0, 1u << 30, NULL, "0",
      FIELD(pairing_window), "strided pairing's window w in columns (0: the whole row)"},
     {"rtn_granularity", NULL, OPT_ENUM, OPT_METHOD, 0, 0, granularity_names, "tensor",
@@ -67,8 +66,12 @@ static const option_def table[] = {
 };
 #define N_OPTIONS (sizeof table / sizeof *table)
 
-const option_def *option_at(size_t i) { return i < N_OPTIONS ? &table[i] : NULL; }
-size_t option_count(void) { return N_OPTIONS; }
+const option_def *option_at(size_t i) {
+    return i < N_OPTIONS ? &table[i] : NULL;
+}
+size_t option_count(void) {
+    return N_OPTIONS;
+}
 
 const option_def *option_find(const char *name) {
     for (size_t i = 0; i < N_OPTIONS; i++) {
@@ -81,7 +84,9 @@ const option_def *option_find(const char *name) {
     return NULL;
 }
 
-const char *option_field(const option_def *o) { return o->field ? o->field : o->name; }
+const char *option_field(const option_def *o) {
+    return o->field ? o->field : o->name;
+}
 
 int option_applies(const option_def *o, const quantizer_ops *q) {
     return (o->flags & OPT_ALL) || method_reads(q, o->name);
@@ -89,7 +94,9 @@ int option_applies(const option_def *o, const quantizer_ops *q) {
 
 /* ---- typed access to the quant_params field ---- */
 
-static void *field_of(quant_params *p, const option_def *o) { return (char *)p + o->offset; }
+static void *field_of(quant_params *p, const option_def *o) {
+    return (char *)p + o->offset;
+}
 static const void *cfield_of(const quant_params *p, const option_def *o) {
     return (const char *)p + o->offset;
 }
@@ -97,8 +104,12 @@ static const void *cfield_of(const quant_params *p, const option_def *o) {
 static void put_uint(quant_params *p, const option_def *o, uint64_t v) {
     void *f = field_of(p, o);
     switch (o->size) {
-    case 8: *(uint64_t *)f = v; break;
-    default: *(unsigned *)f = (unsigned)v; break; /* int, unsigned and enums: 4 bytes */
+    case 8:
+        *(uint64_t *)f = v;
+        break;
+    default:
+        *(unsigned *)f = (unsigned)v;
+        break; /* int, unsigned and enums: 4 bytes */
     }
 }
 
@@ -180,8 +191,12 @@ int option_set(quant_params *p, const option_def *o, const char *value, const ch
 
 void option_text(const quant_params *p, const option_def *o, char *buf, size_t len) {
     switch (o->type) {
-    case OPT_UINT: snprintf(buf, len, "%llu", (unsigned long long)get_uint(p, o)); break;
-    case OPT_REAL: snprintf(buf, len, "%.17g", *(const double *)cfield_of(p, o)); break;
+    case OPT_UINT:
+        snprintf(buf, len, "%llu", (unsigned long long)get_uint(p, o));
+        break;
+    case OPT_REAL:
+        snprintf(buf, len, "%.17g", *(const double *)cfield_of(p, o));
+        break;
     case OPT_ENUM: {
         uint64_t v = get_uint(p, o);
         size_t n = 0;
@@ -190,7 +205,9 @@ void option_text(const quant_params *p, const option_def *o, char *buf, size_t l
         snprintf(buf, len, "%s", v < n ? o->enum_names[v] : "?");
         break;
     }
-    case OPT_TEXT: snprintf(buf, len, "%s", (const char *)cfield_of(p, o)); break;
+    case OPT_TEXT:
+        snprintf(buf, len, "%s", (const char *)cfield_of(p, o));
+        break;
     }
 }
 
@@ -247,8 +264,7 @@ static int apply_preset(quant_params *p, const quantizer_ops *q, const char *pre
             *eq = 0;
         const option_def *o = option_find(tok);
         if (!eq || !o || option_set(p, o, eq + 1, tok, err))
-            return qb_internal(err, "preset %s of %s is malformed at '%s'", mp->name, q->name,
-                               tok);
+            return qb_internal(err, "preset %s of %s is malformed at '%s'", mp->name, q->name, tok);
     }
     snprintf(p->preset, sizeof p->preset, "%s", mp->name);
     return QB_OK;
@@ -312,7 +328,10 @@ void options_help(char *buf, size_t len) {
         if (o->type == OPT_ENUM)
             names_list(o, arg, sizeof arg);
         else
-            snprintf(arg, sizeof arg, "%s", o->type == OPT_REAL ? "R" : o->type == OPT_TEXT ? "S" : "N");
+            snprintf(arg, sizeof arg, "%s",
+                     o->type == OPT_REAL   ? "R"
+                     : o->type == OPT_TEXT ? "S"
+                                           : "N");
         for (char *c = arg; *c; c++) /* "a, b or c" -> "a|b|c" */
             if (*c == ',' || *c == ' ')
                 *c = '|';
@@ -344,7 +363,8 @@ int options_preset_assigns(const char *method, const char *preset, const char *o
     for (const method_preset *mp = q->presets; mp && mp->name; mp++)
         if (!strcmp(mp->name, preset)) {
             size_t len = strlen(option);
-            for (const char *a = mp->assignments; a && *a; a = strchr(a, ';') ? strchr(a, ';') + 1 : NULL)
+            for (const char *a = mp->assignments; a && *a;
+                 a = strchr(a, ';') ? strchr(a, ';') + 1 : NULL)
                 if (!strncmp(a, option, len) && a[len] == '=')
                     return 1;
         }

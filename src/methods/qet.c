@@ -1,5 +1,6 @@
 /* qet.c - the `qet` quantizer: a chain of stages (QET at l levels, PQ, RTN) each quantizing the
- * residual of the ones before it (RO), with codebooks optionally stored by RTN at b_c bits (CQO). */
+ * residual of the ones before it (RO), with codebooks optionally stored by RTN at b_c bits (CQO).
+ */
 #include "qet.h"
 
 #include <stdio.h>
@@ -70,8 +71,6 @@ int qet_parse_stages(quant_params *p, qb_error *err) {
     return QB_OK;
 }
 
-
-
 /* ---- budget ---- */
 
 typedef struct {
@@ -138,9 +137,10 @@ int qet_solve_chain(quant_params *p, size_t n, size_t d, uint64_t budget, qb_err
                     st->rtn_bits = b;
             }
             if (!st->rtn_bits)
-                return qb_infeasible(err, "infeasible budget: %s stage %zu (rtn) gets %llu bits, "
-                                     "less than 1 bit per element", p->method, i,
-                                     (unsigned long long)share);
+                return qb_infeasible(err,
+                                     "infeasible budget: %s stage %zu (rtn) gets %llu bits, "
+                                     "less than 1 bit per element",
+                                     p->method, i, (unsigned long long)share);
             continue;
         }
         stage_shape c = {n, d, p->subspaces, p->codebook_bits};
@@ -149,8 +149,10 @@ int qet_solve_chain(quant_params *p, size_t n, size_t d, uint64_t budget, qb_err
         st->ks = budget_largest_k(stage_of_k, &c, n < cap ? n : cap, share, ACCOUNTING_FULL);
         if (!st->ks) {
             storage_bits sb = stage_of_k(1, &c);
-            return qb_infeasible(err, "infeasible budget: %s stage %zu gets %llu bits but needs "
-                                 "at least %llu", p->method, i, (unsigned long long)share,
+            return qb_infeasible(err,
+                                 "infeasible budget: %s stage %zu gets %llu bits but needs "
+                                 "at least %llu",
+                                 p->method, i, (unsigned long long)share,
                                  (unsigned long long)storage_total(&sb));
         }
     }
@@ -183,9 +185,9 @@ static int qet_solve(quant_params *p, size_t n, size_t d, uint64_t budget, qb_er
 typedef struct {
     quant_stage spec;
     /* vector stages */
-    pq_codec codec;   /* codebooks hold the decoded (CQO-rounded) values after fit */
-    uint8_t *imap;    /* indicator maps of this stage's reorder */
-    uint8_t *cb_codes;/* CQO: m * k * dsub codes of codebook_bits bits */
+    pq_codec codec;    /* codebooks hold the decoded (CQO-rounded) values after fit */
+    uint8_t *imap;     /* indicator maps of this stage's reorder */
+    uint8_t *cb_codes; /* CQO: m * k * dsub codes of codebook_bits bits */
     float cb_offset, cb_step;
     /* rtn stages */
     void *rtn;
@@ -263,7 +265,9 @@ int qet_chain_create(const quant_params *p, size_t n, size_t d, void **state, qb
 }
 
 /* Stage i > 0 draws its k-means streams from another cell id, so stage 0 alone is exactly PQ. */
-static uint64_t stage_cell(uint64_t cell, size_t i) { return cell + i * 0x9e3779b97f4a7c15ULL; }
+static uint64_t stage_cell(uint64_t cell, size_t i) {
+    return cell + i * 0x9e3779b97f4a7c15ULL;
+}
 
 /* CQO: the stage's whole codebook (m, k, dsub) through RTN at b_c bits with one offset and step;
  * the codebook then holds the values a decoder reconstructs. */
@@ -304,8 +308,8 @@ static int vector_stage(qet_state *s, size_t i, const matrix *in, matrix *work, 
     }
     int status = QB_OK;
     if (train) {
-        status = pq_codec_train(&st->codec, src, &s->p.kmeans, s->p.seed,
-                                stage_cell(s->p.cell, i), err);
+        status =
+            pq_codec_train(&st->codec, src, &s->p.kmeans, s->p.seed, stage_cell(s->p.cell, i), err);
         if (!status && st->cb_codes) {
             status = quantize_codebook(st, s->p.codebook_bits, err);
             if (!status)
@@ -412,15 +416,18 @@ void qet_chain_storage(const void *state, storage_bits *out) {
     }
 }
 
-static const char *const qet_options[] = {
-    "subspaces",   "ks",          "iterations",  "kmeans_init",    "kmeans_iters",
-    "max_points_per_centroid",    "codebook_bits", "residual",     "qet_layout",
-    "qet_pairing", "pairing_window", NULL};
+static const char *const qet_options[] = {"subspaces",      "ks",
+                                          "iterations",     "kmeans_init",
+                                          "kmeans_iters",   "max_points_per_centroid",
+                                          "codebook_bits",  "residual",
+                                          "qet_layout",     "qet_pairing",
+                                          "pairing_window", NULL};
 
 static const method_preset qet_presets[] = {
     {"basic", "residual=;codebook_bits=32", "one stage, float codebooks: the paper's QET"},
     {"authors", "iterations=3;residual=pq:0.3;codebook_bits=10",
-     "the released code's advanced configuration: l = 3 then a PQ stage, 70% / 30%, CQO at 10 bits"},
+     "the released code's advanced configuration: l = 3 then a PQ stage, 70% / 30%, CQO at 10 "
+     "bits"},
     {NULL, NULL, NULL}};
 
 const quantizer_ops qet_method = {

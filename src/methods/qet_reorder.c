@@ -1,7 +1,7 @@
 /* qet_reorder.c - QET's per-row reordering with indicator maps: the scalar reference, the
  * row-blocked fast path and the exact inverse, for every layout and pairing window. */
-#include "parallel.h"
 #include "qet_reorder.h"
+#include "parallel.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,8 +54,8 @@ int qet_check_levels(size_t d, unsigned levels, qb_error *err) {
     unsigned max = 0;
     while (max < 62 && d % ((size_t)1 << (max + 1)) == 0)
         max++;
-    return qb_fail(err, "QET with l = %u levels needs 2^l to divide d = %zu; valid l: 0..%u", levels,
-                   d, max);
+    return qb_fail(err, "QET with l = %u levels needs 2^l to divide d = %zu; valid l: 0..%u",
+                   levels, d, max);
 }
 
 /* The window of level k: w capped at the block width d / 2^k. */
@@ -167,8 +167,8 @@ static void scratch_free(row_scratch *sc) {
     free(sc->tr);
 }
 
-static void level_forward(const float *restrict src, float *restrict dst, row_scratch *sc,
-                          size_t d, unsigned k, size_t wk) {
+static void level_forward(const float *restrict src, float *restrict dst, row_scratch *sc, size_t d,
+                          unsigned k, size_t wk) {
     size_t pairs = d / 2, w = d >> k, h = w / 2;
     float *restrict lo = sc->mins, *restrict hi = sc->maxs;
     uint8_t *restrict f = sc->flags;
@@ -197,8 +197,8 @@ static void level_forward(const float *restrict src, float *restrict dst, row_sc
     }
 }
 
-static void level_inverse(const float *restrict src, float *restrict dst, row_scratch *sc,
-                          size_t d, unsigned k, size_t wk) {
+static void level_inverse(const float *restrict src, float *restrict dst, row_scratch *sc, size_t d,
+                          unsigned k, size_t wk) {
     size_t pairs = d / 2, w = d >> k, h = w / 2;
     float *restrict lo = sc->mins, *restrict hi = sc->maxs;
     const uint8_t *restrict f = sc->flags;
@@ -263,8 +263,11 @@ static void pack_flags(const uint8_t *flags, size_t count, uint8_t *imap, size_t
 }
 
 /* byte_flags[v]: the eight 0/1 bytes of the bits of v, LSB first (one load per map byte). */
-#define BF8(v) {(v) & 1, (v) >> 1 & 1, (v) >> 2 & 1, (v) >> 3 & 1, (v) >> 4 & 1, (v) >> 5 & 1, \
-                (v) >> 6 & 1, (v) >> 7 & 1}
+#define BF8(v)                                                                                     \
+    {                                                                                              \
+        (v) & 1, (v) >> 1 & 1, (v) >> 2 & 1, (v) >> 3 & 1, (v) >> 4 & 1, (v) >> 5 & 1,             \
+            (v) >> 6 & 1, (v) >> 7 & 1                                                             \
+    }
 #define BF4(v) BF8(v), BF8((v) + 1), BF8((v) + 2), BF8((v) + 3)
 #define BF16(v) BF4(v), BF4((v) + 4), BF4((v) + 8), BF4((v) + 12)
 #define BF64(v) BF16(v), BF16((v) + 16), BF16((v) + 32), BF16((v) + 48)
@@ -357,7 +360,8 @@ int qet_inverse_with(const float *xr, size_t n, size_t d, const qet_order *o, co
             if (inplace) {
                 from_inplace(src, sc.tr, groups, per);
                 src = sc.tr;
-            } else if (xr == out) { /* in place: the row's first level must not overwrite its input */
+            } else if (xr ==
+                       out) { /* in place: the row's first level must not overwrite its input */
                 memcpy(sc.tr, src, d * sizeof *src);
                 src = sc.tr;
             }

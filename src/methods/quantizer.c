@@ -36,10 +36,12 @@ int method_is_baseline(const char *method, baseline_set set) {
     if (!q || q->family == METHOD_FAMILY_QET)
         return 0;
     switch (set) {
-    case BASELINES_PQ_FAMILY: return q->family == METHOD_FAMILY_PQ;
+    case BASELINES_PQ_FAMILY:
+        return q->family == METHOD_FAMILY_PQ;
     case BASELINES_PAPER:
         return q->family == METHOD_FAMILY_PQ || q->family == METHOD_FAMILY_PAPER_SCALAR;
-    default: return 1;
+    default:
+        return 1;
     }
 }
 

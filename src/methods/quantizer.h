@@ -53,38 +53,38 @@ typedef struct quant_params {
     uint64_t cell;
 
     /* vector quantizers */
-    size_t subspaces;       /* m */
-    uint64_t ks;            /* centroids per subspace; 0: solved from ratio */
+    size_t subspaces; /* m */
+    uint64_t ks;      /* centroids per subspace; 0: solved from ratio */
     kmeans_config kmeans;
     unsigned codebook_bits; /* 32: float codebooks; 1..31: CQO */
 
     /* scalar quantizers (rtn, lloyd) */
     unsigned rtn_bits; /* 0: solved from ratio */
     rtn_granularity rtn_granularity;
-    size_t rtn_group; /* columns per group for RTN_PER_GROUP (default 128) */
+    size_t rtn_group;       /* columns per group for RTN_PER_GROUP (default 128) */
     rtn_clip_mode rtn_clip; /* min-max range (default) or the MSE-optimal clipped range */
 
     /* qet */
-    unsigned iterations; /* l */
+    unsigned iterations;     /* l */
     qet_layout qet_layout;   /* blocks (the paper's) or inplace (qet_reorder.h) */
     qet_pairing qet_pairing; /* adjacent (the paper's) or strided */
     size_t pairing_window;   /* strided: window w, 0 = the whole row (solved: the window used) */
-    char residual[128];  /* RO stage spec after the first stage, "" for none (see qet.h) */
-    size_t n_stages;     /* filled by the solver for chains: stage 0 is QET at `iterations` */
+    char residual[128];      /* RO stage spec after the first stage, "" for none (see qet.h) */
+    size_t n_stages;         /* filled by the solver for chains: stage 0 is QET at `iterations` */
     quant_stage stages[QB_MAX_STAGES];
 
     /* opq / lopq */
     int opq_iters;
     int opq_init_random; /* OPQ's start: 0 identity, 1 random, 2 eigenvalue allocation */
-    size_t lopq_cells; /* 0: default */
+    size_t lopq_cells;   /* 0: default */
 } quant_params;
 
 /* Where a method stands in the comparisons (the headline and the claims). */
 typedef enum {
-    METHOD_FAMILY_QET = 0,          /* QET-like: the methods whose claims are tested */
-    METHOD_FAMILY_PQ = 1,           /* the PQ family (PQ, OPQ, LOPQ): the paper's vector baselines */
+    METHOD_FAMILY_QET = 0, /* QET-like: the methods whose claims are tested */
+    METHOD_FAMILY_PQ = 1,  /* the PQ family (PQ, OPQ, LOPQ): the paper's vector baselines */
     METHOD_FAMILY_PAPER_SCALAR = 2, /* the paper's scalar baseline (RTN) */
-    METHOD_FAMILY_STRONG = 3,       /* baselines stronger than the paper's (Lloyd-Max, residual PQ) */
+    METHOD_FAMILY_STRONG = 3, /* baselines stronger than the paper's (Lloyd-Max, residual PQ) */
 } method_family;
 
 /* The sets of baselines QET is compared with. */
@@ -111,11 +111,11 @@ typedef struct {
 
 typedef struct {
     const char *name;
-    const char *help;  /* one line for `qetbench --help` */
+    const char *help; /* one line for `qetbench --help` */
     method_family family;
-    unsigned dims;                 /* METHOD_USES_* flags */
-    const char *const *options;    /* names of the option-table entries it reads, NULL-ended */
-    const method_preset *presets;  /* NULL-ended list, or NULL */
+    unsigned dims;                /* METHOD_USES_* flags */
+    const char *const *options;   /* names of the option-table entries it reads, NULL-ended */
+    const method_preset *presets; /* NULL-ended list, or NULL */
     /* Fills the free parameter (k_s, bits, the stage chain...) so the stored bits fit `budget`
      * (0 when p->ks / p->rtn_bits are given explicitly instead of a ratio); checks the shape.
      * qb_infeasible when no setting fits, qb_fail for parameters the method rejects. */

@@ -1,9 +1,9 @@
 /* claims.c - the headline and claims tables. Every verdict comes from paired per-seed comparisons
  * with 95% Student-t intervals; a claim holds only where every comparison it makes is significant
  * in its favour, and does not hold where any comparison is significant against it. */
-#include "text.h"
 #include "claims.h"
 #include "quantizer.h"
+#include "text.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -39,7 +39,9 @@ static int measured(const scope *sc, const summary_group *x, const char *acc) {
 
 /* Two of the paper's claims are each about one method (OPQ's results, PQ's), not a family: for
  * them the subject is that method itself, named. The only method names the report compares. */
-static int method_is(const char *method, const char *name) { return !strcmp(method, name); }
+static int method_is(const char *method, const char *name) {
+    return !strcmp(method, name);
+}
 
 /* The best (lowest mean MSE) baseline of `set` at (m, ratio), any m when m = 0; NULL if none. */
 static const summary_group *best_baseline(const scope *sc, uint64_t m, double ratio,
@@ -126,11 +128,17 @@ static summary_stat paired(const result_table *t, const summary_group *a, const 
     return over_seeds(t, a, paired_value, &p);
 }
 
-static double log_ratio(double x, double y) { return log(x / y); }
-static double percent(double x, double y) { return 100 * x / y; }
+static double log_ratio(double x, double y) {
+    return log(x / y);
+}
+static double percent(double x, double y) {
+    return 100 * x / y;
+}
 
 /* One seed gives a mean but no interval. */
-static int has_interval(summary_stat st) { return st.n >= 2 && isfinite(st.half); }
+static int has_interval(summary_stat st) {
+    return st.n >= 2 && isfinite(st.half);
+}
 
 /* +1 when the 95% interval lies above zero, -1 below, 0 when it straddles zero or is unknown. */
 static int interval_sign(summary_stat st) {
@@ -180,7 +188,9 @@ static void tally_add(tally *y, claims_cmp c, int expect, const char *what) {
         y->unclear++;
 }
 
-static size_t tally_count(const tally *y) { return y->support + y->against + y->unclear; }
+static size_t tally_count(const tally *y) {
+    return y->support + y->against + y->unclear;
+}
 
 static const char *verdict(const tally *y) {
     size_t n = tally_count(y);
@@ -197,10 +207,11 @@ static void tally_row(text *md, const char *claim, const char *how, const tally 
     size_t n = tally_count(y);
     text_printf(md, "| %s | %s | ", claim, how);
     if (n)
-        text_printf(md, "%zu comparisons: %zu significantly for, %zu against, %zu not significant; "
-               "MSE ratios %.3g..%.3g%s%s",
-           n, y->support, y->against, y->unclear, y->lo_ratio, y->hi_ratio,
-           y->against ? "; e.g. " : "", y->against ? y->worst : "");
+        text_printf(md,
+                    "%zu comparisons: %zu significantly for, %zu against, %zu not significant; "
+                    "MSE ratios %.3g..%.3g%s%s",
+                    n, y->support, y->against, y->unclear, y->lo_ratio, y->hi_ratio,
+                    y->against ? "; e.g. " : "", y->against ? y->worst : "");
     else
         text_printf(md, "no data");
     text_printf(md, " | %s | — |\n", verdict(y));
@@ -218,21 +229,20 @@ static const struct {
 
 /* Its rows: QET at the paper's m = 8 and l = 1..4. */
 static int in_headline(const scope *sc, const summary_group *q, const char *acc) {
-    return !strcmp(q->dataset, sc->dataset) && method_is_qet_like(q->method) &&
-           q->subspaces == 8 && !strcmp(q->accounting, acc) && q->iterations >= 1 &&
-           q->iterations <= 4;
+    return !strcmp(q->dataset, sc->dataset) && method_is_qet_like(q->method) && q->subspaces == 8 &&
+           !strcmp(q->accounting, acc) && q->iterations >= 1 && q->iterations <= 4;
 }
 
 static void headline_intro(text *md, const char *dataset, const char *acc) {
     text_printf(md, "\n### %s, %s accounting, m = 8\n\n", dataset, acc);
     text_printf(md, "QET's mean MSE as %% of the best baseline's at the same ratio (95%% interval "
-           "of the per-seed percentage; best baseline in brackets). Paper: 70.4, 49.7, "
-           "35.1, 12.3%% for l = 1..4. The PQ family and the paper's baselines (PQ, OPQ, "
-           "LOPQ, RTN) are at m = 8, the paper's comparison; the best of all baselines is "
-           "the strongest baseline configuration run at that ratio, any m, Lloyd-Max and "
-           "residual PQ included.\n\n");
+                    "of the per-seed percentage; best baseline in brackets). Paper: 70.4, 49.7, "
+                    "35.1, 12.3%% for l = 1..4. The PQ family and the paper's baselines (PQ, OPQ, "
+                    "LOPQ, RTN) are at m = 8, the paper's comparison; the best of all baselines is "
+                    "the strongest baseline configuration run at that ratio, any m, Lloyd-Max and "
+                    "residual PQ included.\n\n");
     text_printf(md, "| method | l | ratio | vs PQ family | vs all baselines | vs best of all "
-           "baselines (any m) |\n|---|---|---|---|---|---|\n");
+                    "baselines (any m) |\n|---|---|---|---|---|---|\n");
 }
 
 static void headline_cell(const scope *sc, const summary_group *q, size_t col, text *md,
@@ -306,12 +316,13 @@ static tally claim_error_rises(const scope *sc, const char *acc) {
     return y;
 }
 
-/* Whether a subject method's group x is compared with the group o of another method at its ratio. */
+/* Whether a subject method's group x is compared with the group o of another method at its ratio.
+ */
 typedef int (*rival_test)(const summary_group *x, const summary_group *o);
 
 /* The subject method's MSE over each rival's at the same ratio, > 1 expected. */
-static tally subject_worse_than_rivals(const scope *sc, const char *acc,
-                                       const char *subject, rival_test is_rival) {
+static tally subject_worse_than_rivals(const scope *sc, const char *acc, const char *subject,
+                                       rival_test is_rival) {
     tally y = {0};
     char what[160];
     for (size_t i = 0; i < sc->ng; i++) {
@@ -322,10 +333,9 @@ static tally subject_worse_than_rivals(const scope *sc, const char *acc,
             const summary_group *o = &sc->g[j];
             if (!measured(sc, o, acc) || o->target_ratio != x->target_ratio || !is_rival(x, o))
                 continue;
-            snprintf(what, sizeof what, "%s vs %s l=%u, m=%llu r=%g", x->label, o->label,
-                     o->iterations,
-                     (unsigned long long)(x->subspaces ? x->subspaces : o->subspaces),
-                     x->target_ratio);
+            snprintf(
+                what, sizeof what, "%s vs %s l=%u, m=%llu r=%g", x->label, o->label, o->iterations,
+                (unsigned long long)(x->subspaces ? x->subspaces : o->subspaces), x->target_ratio);
             tally_add(&y, claims_compare(sc->t, x, o), 1, what);
         }
     }
@@ -442,8 +452,7 @@ static tally claim_reduced_sensitivity(const scope *sc, const char *acc) {
 
 /* The headline claim's comparisons: the paper's QET configuration at m = 8 and one l. It is the
  * one labelled "qet"; variants of QET run under other labels are not the paper's figures. */
-static int in_headline_claim(const scope *sc, const summary_group *q, const char *acc,
-                             unsigned l) {
+static int in_headline_claim(const scope *sc, const summary_group *q, const char *acc, unsigned l) {
     return !strcmp(q->dataset, sc->dataset) && !strcmp(q->label, "qet") && q->iterations == l &&
            q->subspaces == 8 && !strcmp(q->accounting, acc) && q->n_ok;
 }
@@ -474,7 +483,9 @@ static void append_percent(text *detail, const summary_group *q, const summary_g
     if (isfinite(p.half))
         text_printf(detail, "%sr=%g: %.1f%% ± %.1f of %s (%s)", detail->n ? "; " : "",
                     q->target_ratio, p.mean, p.half, b->label,
-                    sign < 0 ? "holds" : sign > 0 ? "above the claim" : "not significant");
+                    sign < 0   ? "holds"
+                    : sign > 0 ? "above the claim"
+                               : "not significant");
     else
         text_printf(detail, "%sr=%g: %.1f%% (%zu seed) of %s", detail->n ? "; " : "",
                     q->target_ratio, p.mean, p.n, b->label);
@@ -506,8 +517,9 @@ static void claim_headline_percent(const scope *sc, const char *acc, unsigned l,
     char claim[96], how[160];
     snprintf(claim, sizeof claim, "QET reaches %.1f%% of the best baseline's MSE (l = %u)", paper,
              l);
-    snprintf(how, sizeof how, "qet at m = 8: per-seed MSE / best baseline's, in %%; holds "
-                              "where the interval is at or below %.1f%%",
+    snprintf(how, sizeof how,
+             "qet at m = 8: per-seed MSE / best baseline's, in %%; holds "
+             "where the interval is at or below %.1f%%",
              paper);
     md->failed |= detail.failed | best.failed; /* a lost piece makes the whole table lost */
     if (!md->failed)
@@ -519,9 +531,10 @@ static void claim_headline_percent(const scope *sc, const char *acc, unsigned l,
 }
 
 static void claims_for(const scope *sc, const char *acc, text *md) {
-    text_printf(md, "\n### %s, %s accounting\n\n| claim (paper §5) | how it is measured | measured | "
-           "verdict | best of all baselines (any m) |\n|---|---|---|---|---|\n",
-       sc->dataset, acc);
+    text_printf(md,
+                "\n### %s, %s accounting\n\n| claim (paper §5) | how it is measured | measured | "
+                "verdict | best of all baselines (any m) |\n|---|---|---|---|---|\n",
+                sc->dataset, acc);
     tally rises = claim_error_rises(sc, acc), opq = claim_opq_worse(sc, acc),
           pq = claim_pq_worse_than_qet(sc, acc), iters = claim_more_iterations_better(sc, acc),
           sens = claim_reduced_sensitivity(sc, acc);
@@ -595,16 +608,18 @@ static scope scope_of(const result_table *t, const summary_group *g, size_t ng,
 int claims_write(const char *dir, const result_table *t, const summary_group *g, size_t ng,
                  qb_error *err) {
     text md = {0}, hl = {0}, csv = {0};
-    text_printf(&md, "# Claims of the paper, as measured\n\nRegenerated by `qetbench plot` from "
-            "results.csv. Comparisons are paired by seed (same data): a 95%% Student-t interval "
-            "on the per-seed log MSE ratio. A claim **holds** when every comparison it makes is "
-            "significant in its favour, **does not hold** when any is significant against it, "
-            "and is **not significant at 95%%** otherwise. MSE ratios are geometric means over "
-            "seeds.\n");
+    text_printf(
+        &md, "# Claims of the paper, as measured\n\nRegenerated by `qetbench plot` from "
+             "results.csv. Comparisons are paired by seed (same data): a 95%% Student-t interval "
+             "on the per-seed log MSE ratio. A claim **holds** when every comparison it makes is "
+             "significant in its favour, **does not hold** when any is significant against it, "
+             "and is **not significant at 95%%** otherwise. MSE ratios are geometric means over "
+             "seeds.\n");
     text_printf(&hl, "# Headline: QET MSE as %% of the best baseline\n");
-    text_printf(&csv, "dataset,accounting,label,iterations,target_ratio,pct_vs_pq_family,ci95,"
-             "best_pq_family,pct_vs_all,ci95_all,best_all,pct_vs_best_any_m,ci95_best_any_m,"
-             "best_any_m\n");
+    text_printf(&csv,
+                "dataset,accounting,label,iterations,target_ratio,pct_vs_pq_family,ci95,"
+                "best_pq_family,pct_vs_all,ci95_all,best_all,pct_vs_best_any_m,ci95_best_any_m,"
+                "best_any_m\n");
     for (size_t i = 0; i < t->n; i++) {
         if (i && !strcmp(t->rows[i].dataset, t->rows[i - 1].dataset))
             continue; /* the table is sorted: one scope per dataset */

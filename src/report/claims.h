@@ -15,8 +15,8 @@
 typedef struct {
     int sign;
     size_t pairs;
-    double ratio;      /* exp(mean log(a / b)): the typical MSE ratio */
-    double lo, hi;     /* its 95% interval */
+    double ratio;  /* exp(mean log(a / b)): the typical MSE ratio */
+    double lo, hi; /* its 95% interval */
 } claims_cmp;
 
 claims_cmp claims_compare(const result_table *t, const summary_group *a, const summary_group *b);

@@ -1,8 +1,8 @@
 /* plot.c - writes one data file and one gnuplot script per figure, then runs gnuplot once over
  * all of them. Figure numbers follow the paper: 3-14 are m = 8, 16, 32, 128 (MAE, MRE, MSE, one
  * curve per method), 15-26 are l = 1..4 (one curve per m, QET only). */
-#include "text.h"
 #include "plot.h"
+#include "text.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -19,8 +19,6 @@
 static const char *const metric_names[3] = {"mae", "mre", "mse"};
 static const char *const metric_titles[3] = {"MAE", "MRE", "MSE"};
 static const uint64_t paper_m[4] = {8, 16, 32, 128};
-
-
 
 const char *plot_png_terminal(void) {
     static const char *term;
@@ -41,7 +39,6 @@ const char *plot_png_terminal(void) {
 static summary_stat stat_of(const summary_group *g, int metric) {
     return metric == 0 ? g->mae : metric == 1 ? g->mre : g->mse;
 }
-
 
 static int text_save(const char *path, text *t, qb_error *err) {
     if (!t->s)
@@ -114,16 +111,16 @@ static int write_figure(fig_ctx *f, const char *name, const char *title, int met
     text dat = {0}, plots = {0}, gp = {0};
     size_t drawn = 0;
     text_printf(&dat, "# %s: %s against compression ratio; one block per curve\n", name,
-            metric_titles[metric]);
+                metric_titles[metric]);
     text_printf(&dat, "# columns: target_ratio achieved_ratio_mean %s_mean %s_ci95 seeds\n",
-            metric_names[metric], metric_names[metric]);
+                metric_names[metric], metric_names[metric]);
     for (size_t c = 0; c < n_curves; c++) {
         text block = {0};
         size_t pts = 0;
         for (size_t r = 0; r < f->n_ratios; r++) {
-            const summary_group *x = summary_find(f->g, f->ng, f->dataset, curves[c].label,
-                                               accounting, curves[c].m, curves[c].l,
-                                               f->ratios[r]);
+            const summary_group *x =
+                summary_find(f->g, f->ng, f->dataset, curves[c].label, accounting, curves[c].m,
+                             curves[c].l, f->ratios[r]);
             if (!x)
                 continue;
             summary_stat s = stat_of(x, metric);
@@ -131,22 +128,23 @@ static int write_figure(fig_ctx *f, const char *name, const char *title, int met
                 text_printf(&block, "# r=%g: %s (%zu rows)\n", f->ratios[r], x->status, x->count);
                 continue;
             }
-            text_printf(&block, "%.10g %.10g %.10g %.10g %zu\n", x->target_ratio, x->ratio.mean, s.mean,
-                    isfinite(s.half) ? s.half : 0.0, x->n_ok);
+            text_printf(&block, "%.10g %.10g %.10g %.10g %zu\n", x->target_ratio, x->ratio.mean,
+                        s.mean, isfinite(s.half) ? s.half : 0.0, x->n_ok);
             pts++;
         }
         dat.failed |= block.failed;
         if (!pts) {
             /* Say why a method has no curve (e.g. a rotation larger than every budget). */
             if (block.s)
-                text_printf(&dat, "# no curve: %s: no measured point\n%s", curves[c].title, block.s);
+                text_printf(&dat, "# no curve: %s: no measured point\n%s", curves[c].title,
+                            block.s);
             free(block.s);
             continue;
         }
         text_printf(&dat, "%s# curve: %s\n%s", drawn ? "\n\n" : "", curves[c].title, block.s);
         free(block.s);
         text_printf(&plots, "%s'%s.dat' index %zu using 2:3:4 with yerrorlines lw 2 title '%s'",
-                drawn ? ", \\\n     " : "", name, drawn, curves[c].title);
+                    drawn ? ", \\\n     " : "", name, drawn, curves[c].title);
         drawn++;
     }
     if (!drawn) {
@@ -157,9 +155,10 @@ static int write_figure(fig_ctx *f, const char *name, const char *title, int met
     char extra[256] = "";
     if (metric == 2 && f->gaussian) {
         /* Shannon's distortion-rate function of a Gaussian source: no quantizer can beat it. */
-        text_printf(&plots, ", \\\n     %.10g**2 * 2**(-2.0*%u/x) with lines dt 2 lc rgb 'black' "
-                        "title 'rate-distortion bound sigma^2 2^(-2R)'",
-                f->sigma, f->source_bits);
+        text_printf(&plots,
+                    ", \\\n     %.10g**2 * 2**(-2.0*%u/x) with lines dt 2 lc rgb 'black' "
+                    "title 'rate-distortion bound sigma^2 2^(-2R)'",
+                    f->sigma, f->source_bits);
         snprintf(extra, sizeof extra, "set samples 200");
     }
     const char *keys[] = {"PNG_TERMINAL", "NAME", "TITLE", "YLABEL", "EXTRA", "CURVES"};
@@ -176,9 +175,10 @@ static int bits_figure(fig_ctx *f, const char *name, const char *accounting, con
                        size_t n_curves, qb_error *err) {
     text dat = {0}, plots = {0}, gp = {0};
     size_t drawn = 0;
-    text_printf(&dat, "# %s: MSE against stored bits per element, %s accounting; one block per curve\n"
-                  "# columns: bits_per_element mse_mean mse_ci95 seeds m target_ratio\n",
-            name, accounting);
+    text_printf(&dat,
+                "# %s: MSE against stored bits per element, %s accounting; one block per curve\n"
+                "# columns: bits_per_element mse_mean mse_ci95 seeds m target_ratio\n",
+                name, accounting);
     for (size_t c = 0; c < n_curves; c++) {
         text block = {0};
         size_t pts = 0;
@@ -188,7 +188,8 @@ static int bits_figure(fig_ctx *f, const char *name, const char *accounting, con
                 const summary_group *x = &f->g[i];
                 if (strcmp(x->dataset, f->dataset) || strcmp(x->label, curves[c].label) ||
                     x->iterations != curves[c].l || x->target_ratio != f->ratios[r] ||
-                    (strcmp(x->accounting, accounting) && method_uses(x->method, METHOD_STORES_IMAPS)) ||
+                    (strcmp(x->accounting, accounting) &&
+                     method_uses(x->method, METHOD_STORES_IMAPS)) ||
                     !x->n_ok || !isfinite(x->mse.mean) || !(x->ratio.mean > 0))
                     continue;
                 if (!best || x->mse.mean < best->mse.mean)
@@ -197,16 +198,16 @@ static int bits_figure(fig_ctx *f, const char *name, const char *accounting, con
             if (!best)
                 continue;
             text_printf(&block, "%.10g %.10g %.10g %zu %llu %g\n",
-                    (double)f->source_bits / best->ratio.mean, best->mse.mean,
-                    isfinite(best->mse.half) ? best->mse.half : 0.0, best->n_ok,
-                    (unsigned long long)best->subspaces, best->target_ratio);
+                        (double)f->source_bits / best->ratio.mean, best->mse.mean,
+                        isfinite(best->mse.half) ? best->mse.half : 0.0, best->n_ok,
+                        (unsigned long long)best->subspaces, best->target_ratio);
             pts++;
         }
         dat.failed |= block.failed;
         if (pts) {
             text_printf(&dat, "%s# curve: %s\n%s", drawn ? "\n\n" : "", curves[c].title, block.s);
             text_printf(&plots, "%s'%s.dat' index %zu using 1:2:3 with yerrorlines lw 2 title '%s'",
-                    drawn ? ", \\\n     " : "", name, drawn, curves[c].title);
+                        drawn ? ", \\\n     " : "", name, drawn, curves[c].title);
             drawn++;
         }
         free(block.s);
@@ -217,12 +218,15 @@ static int bits_figure(fig_ctx *f, const char *name, const char *accounting, con
         return QB_OK;
     }
     if (f->gaussian)
-        text_printf(&plots, ", \\\n     %.10g**2 * 2**(-2.0*x) with lines dt 2 lc rgb 'black' "
-                        "title 'rate-distortion bound sigma^2 2^(-2R)'",
-                f->sigma);
+        text_printf(&plots,
+                    ", \\\n     %.10g**2 * 2**(-2.0*x) with lines dt 2 lc rgb 'black' "
+                    "title 'rate-distortion bound sigma^2 2^(-2R)'",
+                    f->sigma);
     char title[256];
-    snprintf(title, sizeof title, "MSE against stored bits per element (%s, %s accounting; each "
-             "method at its best m per ratio)", f->dataset, accounting);
+    snprintf(title, sizeof title,
+             "MSE against stored bits per element (%s, %s accounting; each "
+             "method at its best m per ratio)",
+             f->dataset, accounting);
     const char *keys[] = {"PNG_TERMINAL", "NAME", "TITLE", "EXTRA", "CURVES"};
     const char *vals[] = {plot_png_terminal(), name, title, f->gaussian ? "set samples 200" : "",
                           plots.s};
@@ -404,8 +408,16 @@ int plot_all(const char *dir, int draw, qb_error *err) {
         char ddir[4200];
         snprintf(ddir, sizeof ddir, "%s/%s", figdir, r->dataset);
         s = results_mkdirs(ddir, err);
-        fig_ctx f = {ddir, r->dataset, g, ng, ratios, nr, &all,
-                     !strcmp(r->data_kind, "gaussian"), r->data_sigma, r->source_bits};
+        fig_ctx f = {ddir,
+                     r->dataset,
+                     g,
+                     ng,
+                     ratios,
+                     nr,
+                     &all,
+                     !strcmp(r->data_kind, "gaussian"),
+                     r->data_sigma,
+                     r->source_bits};
         if (!s)
             s = figures_for_dataset(&f, accs, na, err);
     }

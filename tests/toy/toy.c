@@ -1,7 +1,7 @@
 /* toy.c - a method added the way the README says (this one file and one line in a methods list),
  * to show that nothing else needs touching: `toy` stores the mean of every column (d floats) and
- * reconstructs each row as that mean. A poor baseline, but a baseline: it must flow through the CLI,
- * sweeps, the results store and the claims like any other. */
+ * reconstructs each row as that mean. A poor baseline, but a baseline: it must flow through the
+ * CLI, sweeps, the results store and the claims like any other. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,9 +23,9 @@ static int toy_solve(quant_params *p, size_t n, size_t d, uint64_t budget, qb_er
     (void)n;
     storage_bits s = toy_bits(d);
     if (p->ratio > 0 && storage_charged(&s, p->accounting) > budget)
-        return qb_infeasible(err, "infeasible budget: toy at ratio %g allows %llu bits but needs %llu",
-                             p->ratio, (unsigned long long)budget,
-                             (unsigned long long)storage_total(&s));
+        return qb_infeasible(
+            err, "infeasible budget: toy at ratio %g allows %llu bits but needs %llu", p->ratio,
+            (unsigned long long)budget, (unsigned long long)storage_total(&s));
     return QB_OK;
 }
 
