@@ -2,6 +2,7 @@
  * (CLI, Lua, sweep keys, results, JSON) goes through. */
 #include "options.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stddef.h>
@@ -23,9 +24,9 @@ static const option_def table[] = {
     {"ratio", "target_ratio", OPT_REAL, OPT_CELL | OPT_ALL, 0, 0, NULL, NULL, FIELD(ratio),
      "compression ratio: the largest free parameter whose stored bits fit original / R"},
     {"ks", NULL, OPT_UINT, OPT_CELL, 1, 1u << 24, NULL, NULL, FIELD(ks),
-     "centroids per subspace k_s, instead of --ratio (vector methods)"},
+     "centroids per subspace k_s, instead of --ratio"},
     {"bits", "rtn_bits", OPT_UINT, OPT_CELL, 1, 24, NULL, NULL, FIELD(rtn_bits),
-     "bits per element, instead of --ratio (scalar methods)"},
+     "bits per element, instead of --ratio"},
     {"subspaces", NULL, OPT_UINT, OPT_CELL, 1, 1u << 20, NULL, "8", FIELD(subspaces),
      "m subspaces, must divide d"},
     {"iterations", NULL, OPT_UINT, OPT_CELL, 0, 30, NULL, "1", FIELD(iterations), "QET levels l"},
@@ -130,16 +131,17 @@ quant_params quant_params_defaults(void) {
 
 /* ---- parsing ---- */
 
-static int names_list(const option_def *o, char *buf, size_t len) {
+/* The enum names of o joined: "a, b or c" for messages (help = 0), "a|b|c" for --help. */
+static void names_list(const option_def *o, int help, char *buf, size_t len) {
     size_t at = 0;
-    for (size_t i = 0; o->enum_names[i]; i++) {
-        const char *sep = !i ? "" : o->enum_names[i + 1] ? ", " : " or ";
+    buf[0] = 0;
+    for (size_t i = 0; o->enum_names[i] && at < len; i++) {
+        const char *sep = !i ? "" : help ? "|" : o->enum_names[i + 1] ? ", " : " or ";
         int w = snprintf(buf + at, len - at, "%s%s", sep, o->enum_names[i]);
-        if (w < 0 || (size_t)w >= len - at)
+        if (w < 0)
             break;
         at += (size_t)w;
     }
-    return 0;
 }
 
 int option_set(quant_params *p, const option_def *o, const char *value, const char *spelled,
@@ -149,7 +151,7 @@ int option_set(quant_params *p, const option_def *o, const char *value, const ch
     case OPT_UINT: {
         errno = 0;
         unsigned long long v = strtoull(value, &end, 10);
-        if (!*value || *end || errno || value[0] == '-' || value[0] == '+' || value[0] == ' ')
+        if (!isdigit((unsigned char)value[0]) || *end || errno)
             return qb_fail(err, "%s needs a whole number (got '%s')", spelled, value);
         if (v < o->lo || v > o->hi)
             return qb_fail(err, "%s must be in %llu..%llu (got %s)", spelled,
@@ -177,7 +179,7 @@ int option_set(quant_params *p, const option_def *o, const char *value, const ch
             }
         {
             char names[128];
-            names_list(o, names, sizeof names);
+            names_list(o, 0, names, sizeof names);
             return qb_fail(err, "%s must be %s (got '%s')", spelled, names, value);
         }
     case OPT_TEXT:
@@ -319,29 +321,39 @@ void options_describe(const quant_params *p, char *buf, size_t len) {
     }
 }
 
+/* "methods: a, b" for an option some methods read; "" for one every method reads. */
+static void readers_list(const option_def *o, char *buf, size_t len) {
+    size_t at = 0;
+    buf[0] = 0;
+    if (o->flags & OPT_ALL)
+        return;
+    for (size_t m = 0; quantizer_at(m) && at < len; m++)
+        if (option_applies(o, quantizer_at(m))) {
+            int w = snprintf(buf + at, len - at, "%s%s",
+                             at ? ", " : "; methods: ", quantizer_at(m)->name);
+            if (w < 0)
+                return;
+            at += (size_t)w;
+        }
+}
+
 void options_help(char *buf, size_t len) {
     size_t at = 0;
+    buf[0] = 0;
     for (size_t i = 0; i < N_OPTIONS && at < len; i++) {
         const option_def *o = &table[i];
-        char flag[64], arg[128];
+        char flag[64], arg[128], readers[256];
         spell(o, "cli", flag, sizeof flag);
         if (o->type == OPT_ENUM)
-            names_list(o, arg, sizeof arg);
+            names_list(o, 1, arg, sizeof arg);
         else
             snprintf(arg, sizeof arg, "%s",
                      o->type == OPT_REAL   ? "R"
-                     : o->type == OPT_TEXT ? "S"
+                     : o->type == OPT_TEXT ? "SPEC"
                                            : "N");
-        for (char *c = arg; *c; c++) /* "a, b or c" -> "a|b|c" */
-            if (*c == ',' || *c == ' ')
-                *c = '|';
-        char *dup;
-        while ((dup = strstr(arg, "||")) || (dup = strstr(arg, "|or|")))
-            memmove(dup, dup + (dup[1] == '|' ? 1 : 3), strlen(dup + (dup[1] == '|' ? 1 : 3)) + 1);
-        int w = snprintf(buf + at, len - at, "  %s %s\n        %s%s%s%s\n", flag, arg, o->help,
-                         o->defaults && *o->defaults ? " (default " : "",
-                         o->defaults && *o->defaults ? o->defaults : "",
-                         o->defaults && *o->defaults ? ")" : "");
+        readers_list(o, readers, sizeof readers);
+        int w = snprintf(buf + at, len - at, "  %s %s\n        %s (default %s%s)\n", flag, arg,
+                         o->help, o->defaults && *o->defaults ? o->defaults : "none", readers);
         if (w < 0)
             return;
         at += (size_t)w;
