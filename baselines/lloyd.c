@@ -7,7 +7,7 @@
 
 #include "bits.h"
 #include "quantizer.h"
-#include "rtn.h"
+#include "rtn_range.h"
 
 #define LLOYD_ITERS 100
 

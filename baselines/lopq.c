@@ -5,7 +5,7 @@
 
 #include "bits.h"
 #include "opq.h"
-#include "pq.h"
+#include "pq_codec.h"
 #include "quantizer.h"
 #include "rng.h"
 

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pq.h"
+#include "pq_codec.h"
 #include "quantizer.h"
 #include "rng.h"
 

@@ -10,7 +10,7 @@
 #include "check.h"
 #include "lloyd.h"
 #include "qet.h"
-#include "rtn.h"
+#include "rtn_range.h"
 #include "synthetic.h"
 
 static cell_result run(const quant_params *p, const matrix *x, matrix *recon) {

@@ -4,7 +4,7 @@
 
 #include "cell.h"
 #include "check.h"
-#include "rtn.h"
+#include "rtn_range.h"
 #include "synthetic.h"
 
 static cell_result run(quant_params *p, const matrix *x, matrix *recon) {

@@ -8,10 +8,10 @@
 #include <string.h>
 
 #include "bits.h"
-#include "pq.h"
+#include "pq_codec.h"
 #include "quantizer.h"
 #include "rng.h"
-#include "rtn.h"
+#include "rtn_range.h"
 
 qet_order qet_order_of(const quant_params *p, unsigned levels, size_t d) {
     qet_order o = {levels, p->qet_layout, 2};
@@ -189,8 +189,9 @@ typedef struct {
     uint8_t *imap;     /* indicator maps of this stage's reorder */
     uint8_t *cb_codes; /* CQO: m * k * dsub codes of codebook_bits bits */
     float cb_offset, cb_step;
-    /* rtn stages */
-    void *rtn;
+    /* rtn stages: per tensor, one offset and step */
+    uint8_t *rtn_codes; /* n * d codes of spec.rtn_bits bits */
+    float rtn_offset, rtn_step;
 } qet_stage_state;
 
 typedef struct {
@@ -207,18 +208,33 @@ void qet_chain_destroy(void *state) {
         pq_codec_free(&s->st[i].codec);
         free(s->st[i].imap);
         free(s->st[i].cb_codes);
-        if (s->st[i].rtn)
-            rtn_method.destroy(s->st[i].rtn);
+        free(s->st[i].rtn_codes);
     }
     free(s);
 }
 
-static quant_params rtn_stage_params(const quant_params *p, const quant_stage *st) {
-    quant_params r = *p;
-    strcpy(r.method, "rtn");
-    r.rtn_bits = st->rtn_bits;
-    r.rtn_granularity = RTN_PER_TENSOR;
-    return r;
+/* An RTN stage: the whole residual through one min-max range at the stage's bits. */
+static int rtn_stage_encode(qet_stage_state *st, const matrix *in, qb_error *err) {
+    size_t count = in->rows * in->cols;
+    uint32_t *codes = malloc(count * sizeof *codes);
+    if (!codes)
+        return qb_oom(err);
+    rtn_quantize_range(in->data, count, st->spec.rtn_bits, codes, &st->rtn_offset, &st->rtn_step);
+    bits_pack(codes, count, st->spec.rtn_bits, st->rtn_codes);
+    free(codes);
+    return QB_OK;
+}
+
+static int rtn_stage_decode(const qet_stage_state *st, matrix *out, qb_error *err) {
+    size_t count = out->rows * out->cols;
+    uint32_t *codes = malloc(count * sizeof *codes);
+    if (!codes)
+        return qb_oom(err);
+    bits_unpack(st->rtn_codes, count, st->spec.rtn_bits, codes);
+    for (size_t i = 0; i < count; i++)
+        out->data[i] = rtn_level(codes[i], st->rtn_offset, st->rtn_step);
+    free(codes);
+    return QB_OK;
 }
 
 int qet_chain_create(const quant_params *p, size_t n, size_t d, void **state, qb_error *err) {
@@ -235,8 +251,10 @@ int qet_chain_create(const quant_params *p, size_t n, size_t d, void **state, qb
         qet_stage_state *st = &s->st[i];
         st->spec = p->stages[i];
         if (st->spec.kind == STAGE_RTN) {
-            quant_params rp = rtn_stage_params(p, &st->spec);
-            status = rtn_method.create(&rp, n, d, &st->rtn, err);
+            if (st->spec.rtn_bits < 1 || st->spec.rtn_bits > BITS_MAX_WIDTH)
+                status = qb_internal(err, "qet: RTN stage %zu has %u bits", i, st->spec.rtn_bits);
+            else if (!(st->rtn_codes = calloc(bits_packed_bytes(n * d, st->spec.rtn_bits) + 1, 1)))
+                status = qb_oom(err);
             continue;
         }
         qet_order o = qet_order_of(p, st->spec.levels, d);
@@ -324,7 +342,7 @@ static int vector_stage(qet_state *s, size_t i, const matrix *in, matrix *work, 
 static int decode_stage(const qet_state *s, size_t i, matrix *out, qb_error *err) {
     const qet_stage_state *st = &s->st[i];
     if (st->spec.kind == STAGE_RTN)
-        return rtn_method.decode(st->rtn, out, err);
+        return rtn_stage_decode(st, out, err);
     int status = pq_codec_decode(&st->codec, out, err);
     qet_order o = qet_order_of(&s->p, st->spec.levels, s->d);
     if (!status)
@@ -357,7 +375,7 @@ static int run_chain(qet_state *s, const matrix *x, int train, qb_error *err) {
     for (size_t i = 0; i < s->p.n_stages && !status; i++) {
         qet_stage_state *st = &s->st[i];
         if (st->spec.kind == STAGE_RTN)
-            status = rtn_method.encode(st->rtn, in, err);
+            status = rtn_stage_encode(st, in, err);
         else
             status = vector_stage(s, i, in, &work, train, err);
         if (status || i + 1 == s->p.n_stages)
@@ -403,12 +421,13 @@ void qet_chain_storage(const void *state, storage_bits *out) {
         const qet_stage_state *st = &s->st[i];
         storage_bits b = {0};
         if (st->spec.kind == STAGE_RTN) {
-            rtn_method.storage(st->rtn, &b);
+            b.codes = (uint64_t)s->n * s->d * st->spec.rtn_bits;
+            b.scales = 2 * FLOAT_BITS; /* its offset and step */
         } else {
             const pq_codec *c = &st->codec;
             unsigned entry = st->cb_codes ? s->p.codebook_bits : FLOAT_BITS;
             b.codes = pq_codec_code_bits(c);
-            b.codebooks = (uint64_t)c->m * c->k * c->dsub * entry;
+            b.codebooks = pq_codec_codebook_bits(c, entry);
             b.scales = st->cb_codes ? 2 * FLOAT_BITS : 0; /* CQO offset and step */
             b.indicator_maps = (uint64_t)s->n * st->spec.levels * (s->d / 2);
         }

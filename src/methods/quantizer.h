@@ -151,6 +151,9 @@ int method_reads(const quantizer_ops *q, const char *option);
 int method_solve(quant_params *p, size_t n, size_t d, qb_error *err);
 
 /* ---- generic pieces for solvers ---- */
+/* A scalar method's group along a row for p's granularity: d per row, the group size, 0 for the
+ * whole tensor (defined by rtn; Lloyd-Max shares it). */
+size_t rtn_group_of(const quant_params *p, size_t d);
 /* m >= 1 and m divides d. */
 int solve_vq_shape(const quant_params *p, size_t d, qb_error *err);
 /* With p->ks given: checks 1 <= k_s <= n and the code width. Otherwise the largest k_s in

@@ -1,8 +1,8 @@
-/* pq.h - product quantization codec: m contiguous subspaces, k centroids each, packed codes.
+/* pq_codec.h - product quantization codec: m contiguous subspaces, k centroids each, packed codes.
  * The engine under PQ itself and under every method that quantizes a transformed matrix
  * (QET's reordered matrix, OPQ's rotated one). */
-#ifndef QB_PQ_H
-#define QB_PQ_H
+#ifndef QB_PQ_CODEC_H
+#define QB_PQ_CODEC_H
 
 #include <stddef.h>
 #include <stdint.h>

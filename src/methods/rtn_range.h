@@ -1,8 +1,8 @@
-/* rtn.h - uniform round-to-nearest with min/max (or MSE-clipped) scale and offset per tensor, row
- * or group.
- * Also the codebook quantizer of QET's CQO. */
-#ifndef QB_RTN_H
-#define QB_RTN_H
+/* rtn_range.h - uniform round-to-nearest of a run of floats with one (offset, step) pair, the
+ * min-max or the MSE-clipped range: the numerics under the rtn method, Lloyd-Max's start, QET's CQO
+ * and its RTN stages. */
+#ifndef QB_RTN_RANGE_H
+#define QB_RTN_RANGE_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -25,13 +25,5 @@ double rtn_quantize_given(const float *x, size_t count, size_t stride, unsigned 
 static inline float rtn_level(uint32_t code, float offset, float step) {
     return offset + (float)code * step;
 }
-
-#include "quantizer.h"
-
-extern const quantizer_ops rtn_method; /* residual chains run RTN stages through it */
-
-/* RTN's group along a row for p's granularity: d per row, the group size, 0 for the tensor
- * (Lloyd-Max shares it). */
-size_t rtn_group_of(const quant_params *p, size_t d);
 
 #endif
