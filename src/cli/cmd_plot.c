@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include "cli.h"
+#include "html.h"
 #include "plot.h"
 
 static const char usage[] =
@@ -32,8 +33,11 @@ int cmd_plot(int argc, char **argv, qb_error *err) {
     if (optind + 1 != argc)
         return qb_fail(err, "plot needs exactly one results directory (see qetbench plot --help)");
     int s = plot_all(argv[optind], draw, err);
+    if (!s && draw)
+        s = report_write(argv[optind], NULL, err);
     if (!s)
-        fprintf(stderr, "figures in %s/figures/, tables in %s/headline.md and %s/claims.md\n",
-                argv[optind], argv[optind], argv[optind]);
+        fprintf(stderr, "figures in %s/figures/, tables in %s/headline.md and %s/claims.md%s%s%s\n",
+                argv[optind], argv[optind], argv[optind], draw ? ", the page " : "",
+                draw ? argv[optind] : "", draw ? "/report.html" : "");
     return s;
 }

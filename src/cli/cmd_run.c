@@ -1,15 +1,23 @@
 /* cmd_run.c - `qetbench run FILE.lua`: runs an experiment's sweep (or a custom study script) into
  * a results directory, resuming where an earlier run stopped. */
+#include <errno.h>
 #include <getopt.h>
+#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
+#include "html.h"
 #include "lua_api.h"
+#include "metrics.h"
 #include "plot.h"
 #include "results.h"
 #include "sweep.h"
+#include "text.h"
 
 static const char usage[] =
     "usage: qetbench run FILE.lua [--out DIR] [--threads T] [--shard I/N]\n"
@@ -28,6 +36,46 @@ static int parse_shard(const char *v, unsigned *i, unsigned *n, qb_error *err) {
     *i = a;
     *n = b;
     return QB_OK;
+}
+
+/* The experiment as run, beside its results (the report shows it with its hash). */
+static int keep_experiment(const char *dir, const char *config_path, qb_error *err) {
+    FILE *f = fopen(config_path, "rb");
+    if (!f)
+        return qb_fail(err, "cannot read %s: %s", config_path, strerror(errno));
+    text t = {0};
+    char buf[65536];
+    size_t got;
+    while ((got = fread(buf, 1, sizeof buf, f)) > 0)
+        text_printf(&t, "%.*s", (int)got, buf);
+    fclose(f);
+    char path[4200];
+    snprintf(path, sizeof path, "%s/experiment.lua", dir);
+    int s = t.failed                   ? qb_oom(err)
+            : results_mkdirs(dir, err) ? QB_EINPUT
+                                       : results_write_text(path, t.s ? t.s : "", t.n, err);
+    text_free(&t);
+    return s;
+}
+
+/* One line per run in DIR/runs.log: when, how long, on what, with what outcome. */
+static void log_run(const char *dir, const char *config_path, time_t start, double wall,
+                    const sweep_options *o, int status) {
+    char path[4200], when[32], host[256] = "";
+    snprintf(path, sizeof path, "%s/runs.log", dir);
+    FILE *f = fopen(path, "a");
+    if (!f)
+        return; /* the log is a courtesy: the results are what counts */
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    double cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_stime.tv_sec +
+                 1e-6 * (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
+    gethostname(host, sizeof host - 1);
+    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime(&start));
+    fprintf(f, "%s run %s: %.1f s wall, %.1f s CPU, %d threads, shard %u/%u, host %s, %s\n", when,
+            config_path, wall, cpu, omp_get_max_threads(), o->shard, o->shards, host,
+            status ? "failed" : "finished");
+    fclose(f);
 }
 
 int cmd_run(int argc, char **argv, qb_error *err) {
@@ -80,13 +128,20 @@ int cmd_run(int argc, char **argv, qb_error *err) {
     else
         snprintf(dir, sizeof dir, "results/%s", cfg->name);
     o.out_dir = dir;
-    s = sweep_run(cfg, &o, err);
+    time_t start = time(NULL);
+    double t0 = metrics_now();
+    s = keep_experiment(dir, o.config_path, err);
+    if (!s)
+        s = sweep_run(cfg, &o, err);
+    log_run(dir, o.config_path, start, metrics_now() - t0, &o, s);
     int plots = cfg->plots && o.shards == 1;
     free(cfg);
     if (!s && plots)
         s = plot_all(dir, 1, err);
+    if (!s && plots)
+        s = report_write(dir, NULL, err);
     if (!s)
         fprintf(stderr, "results in %s/ (results.csv, results.h5, summary.csv%s)\n", dir,
-                plots ? ", figures/, headline.md, claims.md" : "");
+                plots ? ", figures/, headline.md, claims.md, report.html" : "");
     return s;
 }
