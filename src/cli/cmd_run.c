@@ -12,13 +12,17 @@
 #include "sweep.h"
 
 static const char usage[] =
-    "usage: qetbench run FILE.lua [--out DIR] [--threads T] [--shard I/N]\n"
+    "usage: qetbench run FILE.lua [--out DIR] [--threads T] [--shard I/N] [--dry-run]\n"
     "  FILE.lua      an experiment: returns a table (datasets, methods, subspaces, iterations,\n"
     "                ratios, seeds, accounting, plots), or a script using the qet module\n"
     "  --out DIR     results directory (default results/<name>, or\n"
     "                results/<name>/shard-I-of-N with --shard); cells already there are skipped\n"
     "  --threads T   cells run in parallel on T threads (results are identical for any T)\n"
-    "  --shard I/N   run only shard I of N (I = 0..N-1); join shards with qetbench merge\n";
+    "  --shard I/N   run only shard I of N (I = 0..N-1); join shards with qetbench merge.\n"
+    "                DIR/shard.cells lists the shard's cells before any runs, so a merge can\n"
+    "                tell a shard that stopped early from a whole one\n"
+    "  --dry-run     read the experiment and count its cells (those of the shard, those\n"
+    "                already done); run none, write nothing but DIR/shard.cells with --shard\n";
 
 static int parse_shard(const char *v, unsigned *i, unsigned *n, qb_error *err) {
     unsigned a, b;
@@ -31,13 +35,12 @@ static int parse_shard(const char *v, unsigned *i, unsigned *n, qb_error *err) {
 }
 
 int cmd_run(int argc, char **argv, qb_error *err) {
-    static const struct option opts[] = {{"out", required_argument, 0, 'o'},
-                                         {"threads", required_argument, 0, 't'},
-                                         {"shard", required_argument, 0, 's'},
-                                         {"help", no_argument, 0, 'h'},
-                                         {0, 0, 0, 0}};
+    static const struct option opts[] = {
+        {"out", required_argument, 0, 'o'},   {"threads", required_argument, 0, 't'},
+        {"shard", required_argument, 0, 's'}, {"dry-run", no_argument, 0, 'n'},
+        {"help", no_argument, 0, 'h'},        {0, 0, 0, 0}};
     const char *out = NULL;
-    sweep_options o = {NULL, 0, 1, NULL};
+    sweep_options o = {NULL, 0, 1, NULL, 0, 0};
     int c, s = QB_OK;
     optind = 1;
     while (!s && (c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -50,6 +53,10 @@ int cmd_run(int argc, char **argv, qb_error *err) {
             break;
         case 's':
             s = parse_shard(optarg, &o.shard, &o.shards, err);
+            o.sharded = 1;
+            break;
+        case 'n':
+            o.dry_run = 1;
             break;
         case 'h':
             fputs(usage, stdout);
@@ -81,11 +88,11 @@ int cmd_run(int argc, char **argv, qb_error *err) {
         snprintf(dir, sizeof dir, "results/%s", cfg->name);
     o.out_dir = dir;
     s = sweep_run(cfg, &o, err);
-    int plots = cfg->plots && o.shards == 1;
+    int plots = cfg->plots && o.shards == 1 && !o.dry_run;
     free(cfg);
     if (!s && plots)
         s = plot_all(dir, 1, err);
-    if (!s)
+    if (!s && !o.dry_run)
         fprintf(stderr, "results in %s/ (results.csv, results.h5, summary.csv%s)\n", dir,
                 plots ? ", figures/, headline.md, claims.md" : "");
     return s;
