@@ -235,6 +235,19 @@ int main(void) {
     CHECK(!strcmp(c.datasets[0].file, "data/none.h5") && !strcmp(c.datasets[0].path, "/v/all"));
     CHECK(c.datasets[0].source_bits == 16 && !strcmp(c.datasets[0].name, "kv-v"));
     CHECK(c.datasets[1].kind == DATASET_SYNTHETIC && c.datasets[1].n == 8);
+    /* QETBENCH_MANIFEST names another manifest (a sweep's snapshot): only it is read. */
+    write_file("snap.lua", "return { kv2 = { file = 'data/none.h5', path = '/k/all' } }\n");
+    CHECK(setenv("QETBENCH_MANIFEST", "snap.lua", 1) == 0);
+    CHECK(lua_config_run(write_file("m4.lua", "return {\n methods = {'pq'}, ratios = 4,\n "
+                                              "datasets = {{ manifest = 'kv' }},\n}\n"),
+                         &c, &has, &err) == QB_EINPUT);
+    CHECK_MSG(strstr(err.msg, "m4.lua:3: no data set 'kv' in snap.lua"), "%s", err.msg);
+    CHECK_OK(lua_config_run(write_file("m5.lua", "return {\n methods = {'pq'}, ratios = 4,\n "
+                                                 "datasets = {{ manifest = 'kv2' }},\n}\n"),
+                            &c, &has, &err),
+             &err);
+    CHECK(c.n_datasets == 1 && !strcmp(c.datasets[0].path, "/k/all"));
+    CHECK(unsetenv("QETBENCH_MANIFEST") == 0);
     CHECK(chdir(cwd) == 0);
 
     char cmd[300];
