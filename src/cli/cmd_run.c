@@ -22,7 +22,8 @@ static const char usage[] =
     "                DIR/shard.cells lists the shard's cells before any runs, so a merge can\n"
     "                tell a shard that stopped early from a whole one\n"
     "  --dry-run     read the experiment and count its cells (those of the shard, those\n"
-    "                already done); run none, write nothing but DIR/shard.cells with --shard\n";
+    "                already done); run none, write nothing but DIR/shard.cells with --shard\n"
+    "                (a script that returns no experiment table runs all the same)\n";
 
 static int parse_shard(const char *v, unsigned *i, unsigned *n, qb_error *err) {
     unsigned a, b;
