@@ -20,13 +20,18 @@
 #include "text.h"
 
 static const char usage[] =
-    "usage: qetbench run FILE.lua [--out DIR] [--threads T] [--shard I/N]\n"
+    "usage: qetbench run FILE.lua [--out DIR] [--threads T] [--shard I/N] [--dry-run]\n"
     "  FILE.lua      an experiment: returns a table (datasets, methods, subspaces, iterations,\n"
     "                ratios, seeds, accounting, plots), or a script using the qet module\n"
     "  --out DIR     results directory (default results/<name>, or\n"
     "                results/<name>/shard-I-of-N with --shard); cells already there are skipped\n"
     "  --threads T   cells run in parallel on T threads (results are identical for any T)\n"
-    "  --shard I/N   run only shard I of N (I = 0..N-1); join shards with qetbench merge\n";
+    "  --shard I/N   run only shard I of N (I = 0..N-1); join shards with qetbench merge.\n"
+    "                DIR/shard.cells lists the shard's cells before any runs, so a merge can\n"
+    "                tell a shard that stopped early from a whole one\n"
+    "  --dry-run     read the experiment and count its cells (those of the shard, those\n"
+    "                already done); run none, write nothing but DIR/shard.cells with --shard\n"
+    "                (a script that returns no experiment table runs all the same)\n";
 
 static int parse_shard(const char *v, unsigned *i, unsigned *n, qb_error *err) {
     unsigned a, b;
@@ -50,10 +55,11 @@ static int keep_experiment(const char *dir, const char *config_path, qb_error *e
         text_printf(&t, "%.*s", (int)got, buf);
     fclose(f);
     char path[4200];
-    snprintf(path, sizeof path, "%s/experiment.lua", dir);
-    int s = t.failed                   ? qb_oom(err)
-            : results_mkdirs(dir, err) ? QB_EINPUT
-                                       : results_write_text(path, t.s ? t.s : "", t.n, err);
+    int w = snprintf(path, sizeof path, "%s/experiment.lua", dir);
+    int s = w < 0 || (size_t)w >= sizeof path ? qb_fail(err, "path too long: %s", dir)
+            : t.failed                        ? qb_oom(err)
+            : results_mkdirs(dir, err)        ? QB_EINPUT
+                                              : results_write_text(path, t.s ? t.s : "", t.n, err);
     text_free(&t);
     return s;
 }
@@ -62,8 +68,8 @@ static int keep_experiment(const char *dir, const char *config_path, qb_error *e
 static void log_run(const char *dir, const char *config_path, time_t start, double wall,
                     const sweep_options *o, int status) {
     char path[4200], when[32], host[256] = "";
-    snprintf(path, sizeof path, "%s/runs.log", dir);
-    FILE *f = fopen(path, "a");
+    int w = snprintf(path, sizeof path, "%s/runs.log", dir);
+    FILE *f = w < 0 || (size_t)w >= sizeof path ? NULL : fopen(path, "a");
     if (!f)
         return; /* the log is a courtesy: the results are what counts */
     struct rusage ru;
@@ -79,13 +85,12 @@ static void log_run(const char *dir, const char *config_path, time_t start, doub
 }
 
 int cmd_run(int argc, char **argv, qb_error *err) {
-    static const struct option opts[] = {{"out", required_argument, 0, 'o'},
-                                         {"threads", required_argument, 0, 't'},
-                                         {"shard", required_argument, 0, 's'},
-                                         {"help", no_argument, 0, 'h'},
-                                         {0, 0, 0, 0}};
+    static const struct option opts[] = {
+        {"out", required_argument, 0, 'o'},   {"threads", required_argument, 0, 't'},
+        {"shard", required_argument, 0, 's'}, {"dry-run", no_argument, 0, 'n'},
+        {"help", no_argument, 0, 'h'},        {0, 0, 0, 0}};
     const char *out = NULL;
-    sweep_options o = {NULL, 0, 1, NULL};
+    sweep_options o = {NULL, 0, 1, NULL, 0, 0};
     int c, s = QB_OK;
     optind = 1;
     while (!s && (c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -98,6 +103,10 @@ int cmd_run(int argc, char **argv, qb_error *err) {
             break;
         case 's':
             s = parse_shard(optarg, &o.shard, &o.shards, err);
+            o.sharded = 1;
+            break;
+        case 'n':
+            o.dry_run = 1;
             break;
         case 'h':
             fputs(usage, stdout);
@@ -130,17 +139,19 @@ int cmd_run(int argc, char **argv, qb_error *err) {
     o.out_dir = dir;
     time_t start = time(NULL);
     double t0 = metrics_now();
-    s = keep_experiment(dir, o.config_path, err);
+    if (!o.dry_run)
+        s = keep_experiment(dir, o.config_path, err);
     if (!s)
         s = sweep_run(cfg, &o, err);
-    log_run(dir, o.config_path, start, metrics_now() - t0, &o, s);
-    int plots = cfg->plots && o.shards == 1;
+    if (!o.dry_run)
+        log_run(dir, o.config_path, start, metrics_now() - t0, &o, s);
+    int plots = cfg->plots && o.shards == 1 && !o.dry_run;
     free(cfg);
     if (!s && plots)
         s = plot_all(dir, 1, err);
     if (!s && plots)
         s = report_write(dir, NULL, err);
-    if (!s)
+    if (!s && !o.dry_run)
         fprintf(stderr, "results in %s/ (results.csv, results.h5, summary.csv%s)\n", dir,
                 plots ? ", figures/, headline.md, claims.md, report.html" : "");
     return s;

@@ -19,6 +19,16 @@
 
 /* ---- small pieces ---- */
 
+/* "a/b" into buf; -1 (buf empty) when it does not fit, so a long path is never cut silently. */
+static int join(char *buf, size_t len, const char *a, const char *b) {
+    int w = snprintf(buf, len, "%s/%s", a, b);
+    if (w < 0 || (size_t)w >= len) {
+        buf[0] = 0;
+        return -1;
+    }
+    return 0;
+}
+
 /* A whole file, NUL-terminated; NULL when it is missing (*missing = 1) or unreadable. */
 static char *read_file(const char *path, size_t *len, int *missing) {
     *missing = 0;
@@ -263,9 +273,8 @@ static size_t list_dir(const char *dir, const char *suffix, char **names, size_t
         if (e->d_name[0] == '.')
             continue;
         char path[4096];
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
         struct stat sb;
-        if (stat(path, &sb))
+        if (join(path, sizeof path, dir, e->d_name) || stat(path, &sb))
             continue;
         size_t len = strlen(e->d_name);
         int ok = suffix ? S_ISREG(sb.st_mode) && len > strlen(suffix) &&
@@ -381,12 +390,16 @@ static void figures(text *body, text *toc, const char *dir, const result_table *
         {"MSE against stored bits", 0, 0},
     };
     char figdir[4096];
-    snprintf(figdir, sizeof figdir, "%s/figures", dir);
+    if (join(figdir, sizeof figdir, dir, "figures"))
+        return;
     char *datasets[64];
     size_t nd = list_dir(figdir, NULL, datasets, 64);
     for (size_t d = 0; d < nd; d++) {
-        char sub[4200];
-        snprintf(sub, sizeof sub, "%s/%s", figdir, datasets[d]);
+        char sub[4096];
+        if (join(sub, sizeof sub, figdir, datasets[d])) {
+            free(datasets[d]);
+            continue;
+        }
         char *svgs[512];
         size_t ns = list_dir(sub, ".svg", svgs, 512);
         text_printf(body, "<section id=\"figures-%zu\"><h2>Figures: ", d + 1);
@@ -418,10 +431,10 @@ static void figures(text *body, text *toc, const char *dir, const result_table *
                     continue;
                 if (!opened++)
                     text_printf(body, "<h3>%s</h3>\n", groups[g].title);
-                char path[4700];
-                snprintf(path, sizeof path, "%s/%s", sub, svgs[i]);
+                char path[4096];
                 int missing;
-                char *svg = read_file(path, NULL, &missing);
+                char *svg =
+                    join(path, sizeof path, sub, svgs[i]) ? NULL : read_file(path, NULL, &missing);
                 char prefix[32];
                 snprintf(prefix, sizeof prefix, "f%zu", ++*n_figures);
                 text_printf(body, "<figure id=\"%s\" class=\"figure\">", prefix);
@@ -525,10 +538,9 @@ static void provenance(text *t, const char *dir, const result_table *r) {
                 "<dt>time in cells</dt><dd>%.1f s of quantize and dequantize, summed over "
                 "cells</dd>",
                 cell_seconds);
-    char path[4200];
-    snprintf(path, sizeof path, "%s/runs.log", dir);
+    char path[4096];
     int missing;
-    char *runs = read_file(path, NULL, &missing);
+    char *runs = join(path, sizeof path, dir, "runs.log") ? NULL : read_file(path, NULL, &missing);
     text_printf(t, "<dt>runs</dt><dd>");
     if (runs) {
         text_printf(t, "<pre>");
@@ -539,8 +551,8 @@ static void provenance(text *t, const char *dir, const result_table *r) {
     }
     free(runs);
     text_printf(t, "</dd>");
-    snprintf(path, sizeof path, "%s/experiment.lua", dir);
-    char *exp = read_file(path, NULL, &missing);
+    char *exp =
+        join(path, sizeof path, dir, "experiment.lua") ? NULL : read_file(path, NULL, &missing);
     char hex[65] = "";
     qb_error e = {0};
     text_printf(t, "<dt>experiment file</dt><dd>");
@@ -556,8 +568,7 @@ static void provenance(text *t, const char *dir, const result_table *r) {
     static const char *const files[] = {"results.csv",  "results.h5",  "summary.csv",
                                         "headline.csv", "headline.md", "claims.md"};
     for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
-        snprintf(path, sizeof path, "%s/%s", dir, files[i]);
-        if (access(path, R_OK))
+        if (join(path, sizeof path, dir, files[i]) || access(path, R_OK))
             continue;
         text_printf(t, "<a href=\"%s\">%s</a> ", files[i], files[i]);
     }
@@ -606,8 +617,9 @@ static const char page_script[] =
     "</script>\n";
 
 static int append_md(md_state *st, const char *dir, const char *name, qb_error *err) {
-    char path[4200];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
+    char path[4096];
+    if (join(path, sizeof path, dir, name))
+        return qb_fail(err, "path too long: %s/%s", dir, name);
     int missing;
     char *md = read_file(path, NULL, &missing);
     if (!md && !missing)
@@ -672,9 +684,10 @@ int report_write(const char *dir, const char *out, qb_error *err) {
         text_printf(&page, "%s<p>%zu figures.</p>\n%s</body></html>\n", body.s ? body.s : "",
                     n_figures, page_script);
         page.failed |= body.failed | verdicts.failed | toc.failed;
-        char path[4200];
-        snprintf(path, sizeof path, "%s/report.html", dir);
-        if (page.failed)
+        char path[4096];
+        if (!out && join(path, sizeof path, dir, "report.html"))
+            s = qb_fail(err, "path too long: %s/report.html", dir);
+        else if (page.failed)
             s = qb_oom(err);
         else
             s = results_write_text(out ? out : path, page.s, page.n, err);
