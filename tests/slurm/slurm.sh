@@ -111,7 +111,14 @@ for _ in $(seq 1 150); do
     [ "$(sinfo -h -n qbnode -o %t 2>/dev/null)" = idle ] && break
     sleep 0.2
 done
-[ "$(sinfo -h -n qbnode -o %t 2>/dev/null)" = idle ] || { dump_logs; fail "the node is not idle after 30 s"; }
+if [ "$(sinfo -h -n qbnode -o %t 2>/dev/null)" != idle ]; then
+    # slurmd 22.05 needs a cgroup filesystem even with proctrack/linuxproc; a chroot may have none
+    if grep -q 'No filesystem mounted on /sys/fs/cgroup' "$TMP/slurm/slurmd.out.log" 2>/dev/null; then
+        skip "slurmd cannot start here: no cgroup filesystem is mounted on /sys/fs/cgroup"
+    fi
+    dump_logs
+    fail "the node is not idle after 30 s"
+fi
 say "cluster up: slurmctld $CTLD, slurmd $SLURMD, munged ${MUNGED:-(already running)}, ports $base-$((base + 1))"
 
 # ---- helpers ----
