@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "claims.h"
 #include "cli.h"
 #include "lua_api.h"
 #include "plot.h"
@@ -12,13 +13,14 @@
 #include "sweep.h"
 
 static const char usage[] =
-    "usage: qetbench run FILE.lua [--out DIR] [--threads T] [--shard I/N]\n"
+    "usage: qetbench run FILE.lua [--out DIR] [--threads T] [--shard I/N] [--margin PCT]\n"
     "  FILE.lua      an experiment: returns a table (datasets, methods, subspaces, iterations,\n"
     "                ratios, seeds, accounting, plots), or a script using the qet module\n"
     "  --out DIR     results directory (default results/<name>, or\n"
     "                results/<name>/shard-I-of-N with --shard); cells already there are skipped\n"
     "  --threads T   cells run in parallel on T threads (results are identical for any T)\n"
-    "  --shard I/N   run only shard I of N (I = 0..N-1); join shards with qetbench merge\n";
+    "  --shard I/N   run only shard I of N (I = 0..N-1); join shards with qetbench merge\n"
+    "  --margin PCT  the claims' equivalence margin in % of MSE (default 5; see qetbench plot)\n";
 
 static int parse_shard(const char *v, unsigned *i, unsigned *n, qb_error *err) {
     unsigned a, b;
@@ -31,13 +33,13 @@ static int parse_shard(const char *v, unsigned *i, unsigned *n, qb_error *err) {
 }
 
 int cmd_run(int argc, char **argv, qb_error *err) {
-    static const struct option opts[] = {{"out", required_argument, 0, 'o'},
-                                         {"threads", required_argument, 0, 't'},
-                                         {"shard", required_argument, 0, 's'},
-                                         {"help", no_argument, 0, 'h'},
-                                         {0, 0, 0, 0}};
+    static const struct option opts[] = {
+        {"out", required_argument, 0, 'o'},   {"threads", required_argument, 0, 't'},
+        {"shard", required_argument, 0, 's'}, {"margin", required_argument, 0, 'm'},
+        {"help", no_argument, 0, 'h'},        {0, 0, 0, 0}};
     const char *out = NULL;
     sweep_options o = {NULL, 0, 1, NULL};
+    plot_options po = {1, CLAIMS_DEFAULT_MARGIN};
     int c, s = QB_OK;
     optind = 1;
     while (!s && (c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -50,6 +52,9 @@ int cmd_run(int argc, char **argv, qb_error *err) {
             break;
         case 's':
             s = parse_shard(optarg, &o.shard, &o.shards, err);
+            break;
+        case 'm':
+            s = cli_margin(optarg, &po.margin, err);
             break;
         case 'h':
             fputs(usage, stdout);
@@ -84,7 +89,7 @@ int cmd_run(int argc, char **argv, qb_error *err) {
     int plots = cfg->plots && o.shards == 1;
     free(cfg);
     if (!s && plots)
-        s = plot_all(dir, 1, err);
+        s = plot_all(dir, &po, err);
     if (!s)
         fprintf(stderr, "results in %s/ (results.csv, results.h5, summary.csv%s)\n", dir,
                 plots ? ", figures/, headline.md, claims.md" : "");

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "claims.h"
+#include "headline.h"
 #include "plot_templates.h"
 #include "quantizer.h"
 #include "results.h"
@@ -367,7 +368,7 @@ static int run_gnuplot(const char *dir, const char *script, qb_error *err) {
     return QB_OK;
 }
 
-int plot_all(const char *dir, int draw, qb_error *err) {
+int plot_all(const char *dir, const plot_options *o, qb_error *err) {
     result_table t;
     int s = results_read(dir, &t, err);
     if (s)
@@ -437,10 +438,14 @@ int plot_all(const char *dir, int draw, qb_error *err) {
     if (!s)
         s = text_save(path, &all, err);
     free(all.s);
-    if (!s && draw)
+    if (!s && o->draw)
         s = run_gnuplot(figdir, "all.gp", err);
+    if (!s) /* the summary's statistics may be newer than the run that wrote it */
+        s = summary_write(dir, &t, err);
     if (!s)
-        s = claims_write(dir, &t, g, ng, err);
+        s = headline_write(dir, &t, g, ng, err);
+    if (!s)
+        s = claims_write(dir, &t, g, ng, o->margin, err);
     free(g);
     result_table_free(&t);
     return s;
