@@ -124,12 +124,13 @@ static void claim_error_rises(claim_row *row, const scope *sc, const char *acc) 
     }
 }
 
-/* "SUBJECT vs RIVAL r=R" */
-static void pair_name(char *what, size_t size, const summary_group *a, const summary_group *b) {
+/* "SUBJECT vs RIVAL r=R", R the point's target ratio. */
+static void pair_name(char *what, size_t size, const summary_group *a, const summary_group *b,
+                      double ratio) {
     char na[96], nb[96];
     group_name(na, sizeof na, a);
     group_name(nb, sizeof nb, b);
-    snprintf(what, size, "%.70s vs %.70s r=%g", na, nb, a->target_ratio);
+    snprintf(what, size, "%.70s vs %.70s r=%g", na, nb, ratio);
 }
 
 /* OPQ worse than the others at the same ratio: OPQ's MSE over every other configuration's at its
@@ -150,7 +151,7 @@ static void claim_opq_worse(claim_row *row, const scope *sc, const char *acc) {
                 (o->subspaces && x->subspaces && o->subspaces != x->subspaces))
                 continue;
             char what[160];
-            pair_name(what, sizeof what, x, o);
+            pair_name(what, sizeof what, x, o, x->target_ratio);
             compare_both(row, sc, (claim_pair){x, 1, +1, 1}, scope_curve_of(sc, o), what);
         }
     }
@@ -173,7 +174,7 @@ static void claim_pq_worse_than_qet(claim_row *row, const scope *sc, const char 
                 o->subspaces != q->subspaces)
                 continue;
             char what[160];
-            pair_name(what, sizeof what, o, q);
+            pair_name(what, sizeof what, o, q, q->target_ratio);
             compare_both(row, sc, (claim_pair){q, 0, +1, 1}, scope_curve_of(sc, o), what);
         }
     }

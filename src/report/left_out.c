@@ -51,27 +51,41 @@ int left_out_check(left_out *l, const summary_group *x) {
     return 0;
 }
 
-/* Two items name the same configuration but its m (so their m's are listed together). */
+/* The order the names are listed in: by ratio, label, l, reason, m. */
+static int by_name(const void *pa, const void *pb) {
+    const left_out_item *a = pa, *b = pb;
+    int c;
+    if (a->g->target_ratio != b->g->target_ratio)
+        return a->g->target_ratio < b->g->target_ratio ? -1 : 1;
+    if ((c = strcmp(a->g->label, b->g->label)))
+        return c;
+    if (a->g->iterations != b->g->iterations)
+        return a->g->iterations < b->g->iterations ? -1 : 1;
+    if ((c = strcmp(a->why, b->why)))
+        return c;
+    return a->g->subspaces < b->g->subspaces ? -1 : a->g->subspaces > b->g->subspaces;
+}
+
+/* Two items name the same configuration at the same ratio but its m. */
 static int same_but_m(const left_out_item *a, const left_out_item *b) {
     return a->g->target_ratio == b->g->target_ratio && !strcmp(a->g->label, b->g->label) &&
            a->g->iterations == b->g->iterations && !strcmp(a->why, b->why);
 }
 
-/* "LABEL[ l=L][ m=A,B,...] (why)" for item k and the later items like it; marks them done. */
-static void put_configuration(const left_out *l, size_t k, unsigned char *done, text *out) {
-    const summary_group *x = l->items[k].g;
+/* "LABEL[ l=L][ m=A,B,...] (why)" for the run of items like items[k] (sorted: adjacent); returns
+ * the index after it. */
+static size_t put_configuration(const left_out_item *items, size_t n, size_t k, text *out) {
+    const summary_group *x = items[k].g;
     text_printf(out, "%s", x->label);
     if (method_uses(x->method, METHOD_USES_ITERATIONS))
         text_printf(out, " l=%u", x->iterations);
-    for (size_t j = k, listed = 0; j < l->n; j++) {
-        if (done[j] || !same_but_m(&l->items[k], &l->items[j]))
-            continue;
-        done[j] = 1;
-        if (l->items[j].g->subspaces)
+    size_t j = k, listed = 0;
+    for (; j < n && same_but_m(&items[k], &items[j]); j++)
+        if (items[j].g->subspaces)
             text_printf(out, "%s%llu",
-                        listed++ ? "," : " m=", (unsigned long long)l->items[j].g->subspaces);
-    }
-    text_printf(out, " (%s)", l->items[k].why);
+                        listed++ ? "," : " m=", (unsigned long long)items[j].g->subspaces);
+    text_printf(out, " (%s)", items[k].why);
+    return j;
 }
 
 void left_out_names(const left_out *l, text *out) {
@@ -79,25 +93,20 @@ void left_out_names(const left_out *l, text *out) {
         text_printf(out, "none");
         return;
     }
-    unsigned char *done = calloc(l->n, 1);
-    if (!done) {
+    left_out_item *items = malloc(l->n * sizeof *items);
+    if (!items) {
         out->failed = 1;
         return;
     }
-    size_t written = 0;
-    for (size_t r = 0; r < l->sc->nr; r++) {
-        double ratio = l->sc->ratios[r];
-        size_t at_ratio = 0;
-        for (size_t k = 0; k < l->n; k++) {
-            if (done[k] || l->items[k].g->target_ratio != ratio)
-                continue;
-            if (at_ratio++)
-                text_printf(out, ", ");
-            else
-                text_printf(out, "%sr=%g: ", written ? "; " : "", ratio);
-            put_configuration(l, k, done, out);
-            written++;
-        }
+    memcpy(items, l->items, l->n * sizeof *items);
+    qsort(items, l->n, sizeof *items, by_name);
+    for (size_t k = 0; k < l->n;) {
+        int new_ratio = !k || items[k].g->target_ratio != items[k - 1].g->target_ratio;
+        if (new_ratio)
+            text_printf(out, "%sr=%g: ", k ? "; " : "", items[k].g->target_ratio);
+        else
+            text_printf(out, ", ");
+        k = put_configuration(items, l->n, k, out);
     }
-    free(done);
+    free(items);
 }
