@@ -563,6 +563,12 @@ static void preamble(text *md, double margin) {
             "scale.\n\n"
             "**Grading and verdicts.** ");
     verdict_rule(md, 100 * margin);
+    text_printf(md,
+                "\nIn the headline claims (QET reaches the paper's percentage of the best "
+                "baseline's MSE) the reference is the paper's figure: *for* means significantly "
+                "below it (better than reported), *equivalent* within ±%g%% of it (the figure "
+                "reproduced), *against* significantly above it.\n",
+                100 * margin);
     text_printf(md, "\n**Baseline sets** (the headline claims are tested against each):\n\n");
     for (baseline_set_id k = 0; k < BASELINE_SETS; k++)
         text_printf(md, "- **%s**: %s.\n", baseline_set_at(k)->name, baseline_set_at(k)->members);
