@@ -53,19 +53,13 @@ static void add(comparison_list *l, int found, comparison *c, const char *what) 
     comparisons_add(l, c);
 }
 
-/* Notes the groups of a rival curve none of whose cells is usable. */
-static void note_curve(claim_row *row, const scope *sc, rd_curve c) {
-    for (size_t i = c.first; i < c.first + c.n; i++)
-        left_out_check(&row->dropped, &sc->g[i]);
-}
-
 /* The point against a rival configuration: read off its curve at the point's bits, and its cell
  * at the point's target ratio. */
 static void compare_both(claim_row *row, const scope *sc, claim_pair p, rd_curve rival,
                          const char *what) {
     comparison c;
     if (!curve_usable(sc, rival)) {
-        note_curve(row, sc, rival);
+        left_out_check_curve(&row->dropped, rival);
         return;
     }
     if (!row->no_bits_why) {
@@ -77,11 +71,6 @@ static void compare_both(claim_row *row, const scope *sc, claim_pair p, rd_curve
     const summary_group *o = curve_at_ratio(sc, rival, p.point->target_ratio);
     if (o && left_out_check(&row->dropped, o))
         add(&row->same, compare_same_ratio(sc, p, o, &c), &c, what);
-}
-
-/* x opens its configuration's curve. */
-static int opens_curve(const scope *sc, const summary_group *x) {
-    return scope_curve_of(sc, x).first == (size_t)(x - sc->g);
 }
 
 /* Two of the paper's claims are each about one method (OPQ's results, PQ's), not a family: for
@@ -147,7 +136,8 @@ static void claim_opq_worse(claim_row *row, const scope *sc, const char *acc) {
             continue;
         for (size_t j = 0; j < sc->ng; j++) {
             const summary_group *o = &sc->g[j];
-            if (!scope_has(sc, o, acc) || method_is(o->method, "opq") || !opens_curve(sc, o) ||
+            if (!scope_has(sc, o, acc) || method_is(o->method, "opq") ||
+                !scope_opens_curve(sc, o) ||
                 (o->subspaces && x->subspaces && o->subspaces != x->subspaces))
                 continue;
             char what[160];
@@ -170,8 +160,8 @@ static void claim_pq_worse_than_qet(claim_row *row, const scope *sc, const char 
             continue;
         for (size_t j = 0; j < sc->ng; j++) {
             const summary_group *o = &sc->g[j];
-            if (!scope_has(sc, o, acc) || !method_is(o->method, "pq") || !opens_curve(sc, o) ||
-                o->subspaces != q->subspaces)
+            if (!scope_has(sc, o, acc) || !method_is(o->method, "pq") ||
+                !scope_opens_curve(sc, o) || o->subspaces != q->subspaces)
                 continue;
             char what[160];
             pair_name(what, sizeof what, o, q, q->target_ratio);

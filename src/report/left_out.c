@@ -51,6 +51,11 @@ int left_out_check(left_out *l, const summary_group *x) {
     return 0;
 }
 
+void left_out_check_curve(left_out *l, rd_curve c) {
+    for (size_t i = c.first; i < c.first + c.n; i++)
+        left_out_check(l, &l->sc->g[i]);
+}
+
 /* The order the names are listed in: by ratio, label, l, reason, m. */
 static int by_name(const void *pa, const void *pb) {
     const left_out_item *a = pa, *b = pb;

@@ -28,6 +28,8 @@ int left_out_init(left_out *l, const scope *sc, qb_error *err);
 void left_out_free(left_out *l);
 /* 1 when x has a usable cell; otherwise notes x (once) and returns 0. */
 int left_out_check(left_out *l, const summary_group *x);
+/* Notes every group of a curve none of whose cells is usable. */
+void left_out_check_curve(left_out *l, rd_curve c);
 /* "r=8: lopq m=8 (infeasible), opq m=8,16 (infeasible); r=32: rtn (infeasible)", or "none":
  * by ratio, then label, l, reason and m. */
 void left_out_names(const left_out *l, text *out);

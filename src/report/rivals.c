@@ -5,11 +5,6 @@
 #include <stdio.h>
 #include <string.h>
 
-/* x opens its configuration's curve: each configuration is looked at once. */
-static int opens_curve(const scope *sc, const summary_group *x) {
-    return scope_curve_of(sc, x).first == (size_t)(x - sc->g);
-}
-
 static int member(const scope *sc, const baseline_set_def *set, const char *acc,
                   const summary_group *point, const summary_group *x) {
     return scope_has(sc, x, acc) && baseline_set_admits(set, sc, x, point->subspaces);
@@ -33,23 +28,17 @@ static double mean_reading(const scope *sc, rd_curve c, const summary_group *poi
     return n ? sum / (double)n : NAN;
 }
 
-/* Notes every group of a curve with no usable cell (the curve has none). */
-static void note_curve(left_out *dropped, const scope *sc, rd_curve c) {
-    for (size_t i = c.first; i < c.first + c.n; i++)
-        left_out_check(dropped, &sc->g[i]);
-}
-
 int best_at_bits(const scope *sc, const baseline_set_def *set, const char *acc, claim_pair p,
                  best_rival *out, left_out *dropped, text *not_spanning) {
     const summary_group *best = NULL;
     double best_mean = INFINITY;
     for (size_t i = 0; i < sc->ng; i++) {
         const summary_group *x = &sc->g[i];
-        if (!member(sc, set, acc, p.point, x) || !opens_curve(sc, x))
+        if (!member(sc, set, acc, p.point, x) || !scope_opens_curve(sc, x))
             continue;
         rd_curve c = scope_curve_of(sc, x);
         if (!curve_usable(sc, c)) {
-            note_curve(dropped, sc, c);
+            left_out_check_curve(dropped, c);
             continue;
         }
         double mean = mean_reading(sc, c, p.point);

@@ -176,6 +176,10 @@ rd_curve scope_curve_of(const scope *sc, const summary_group *x) {
     return (rd_curve){first, last - first + 1};
 }
 
+int scope_opens_curve(const scope *sc, const summary_group *x) {
+    return scope_curve_of(sc, x).first == (size_t)(x - sc->g);
+}
+
 const summary_group *curve_at_ratio(const scope *sc, rd_curve c, double ratio) {
     for (size_t i = c.first; i < c.first + c.n; i++)
         if (sc->g[i].target_ratio == ratio)

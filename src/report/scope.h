@@ -63,6 +63,8 @@ typedef struct {
 } rd_curve;
 
 rd_curve scope_curve_of(const scope *sc, const summary_group *x);
+/* x is its configuration's first group: a loop over groups meets each configuration once there. */
+int scope_opens_curve(const scope *sc, const summary_group *x);
 /* The curve's group at a target ratio, NULL if it has none. */
 const summary_group *curve_at_ratio(const scope *sc, rd_curve c, double ratio);
 /* Whether any cell of the curve is usable. */
