@@ -10,7 +10,8 @@
 static const char usage[] =
     "usage: qetbench plot DIR [--no-draw] [--margin PCT]\n"
     "  writes DIR/figures/<dataset>/ (gnuplot data, scripts, PNG and SVG for paper Figures 3-26),\n"
-    "  DIR/summary.csv, DIR/headline.{md,csv} and DIR/claims.{md,csv} from DIR/results.csv\n"
+    "  DIR/summary.csv, DIR/headline.{md,csv}, DIR/claims.{md,csv} and DIR/comparisons.csv from\n"
+    "  DIR/results.csv\n"
     "  --no-draw     write the data and scripts but do not run gnuplot\n"
     "  --margin PCT  the claims' equivalence margin: a ratio within +-PCT% of MSE is\n"
     "                'equivalent' (TOST; default 5)\n";

@@ -13,7 +13,8 @@
 /* The relative equivalence margin by default: +-5% MSE. */
 #define CLAIMS_DEFAULT_MARGIN 0.05
 
-/* DIR/claims.md and DIR/claims.csv. t sorted, g its summary; margin relative (0.05). */
+/* DIR/claims.md, DIR/claims.csv (the counts) and DIR/comparisons.csv (every comparison). t
+ * sorted, g its summary; margin relative (0.05). */
 int claims_write(const char *dir, const result_table *t, const summary_group *g, size_t ng,
                  double margin, qb_error *err);
 

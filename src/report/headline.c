@@ -117,13 +117,6 @@ static void md_row(text *md, const scope *sc, const summary_group *q, const set_
     text_printf(md, "\n");
 }
 
-/* A name field of the CSV: no comma or quote ever ends up inside one. */
-static void csv_name(text *csv, const char *s) {
-    text_printf(csv, ",");
-    for (; *s; s++)
-        text_printf(csv, "%c", *s == ',' ? ';' : *s == '"' ? '\'' : *s);
-}
-
 static void csv_geo(text *csv, stats_geo g) {
     text_printf(csv, ",%.6g,%.6g,%.6g", 100 * g.center, 100 * g.lo, 100 * g.hi);
 }
@@ -131,15 +124,15 @@ static void csv_geo(text *csv, stats_geo g) {
 static void csv_set(text *csv, const set_result *r) {
     if (r->at_bits) {
         csv_geo(csv, r->bits.cmp.ratio);
-        csv_name(csv, r->bits.cmp.what);
+        csv_text(csv, r->bits.cmp.what);
         text_printf(csv, ",%.6g,%.6g,%zu", r->bits.cmp.bits_lo, r->bits.cmp.bits_hi,
                     r->bits.cmp.ratio.n);
     } else
         text_printf(csv, ",,,,,,,0");
-    csv_name(csv, r->not_spanning.n ? r->not_spanning.s : "");
+    csv_text(csv, r->not_spanning.n ? r->not_spanning.s : "");
     if (r->at_ratio) {
         csv_geo(csv, r->ratio.cmp.ratio);
-        csv_name(csv, r->ratio.cmp.what);
+        csv_text(csv, r->ratio.cmp.what);
         text_printf(csv, ",%.6g,%zu", r->ratio.cmp.bits_lo, r->ratio.cmp.ratio.n);
     } else
         text_printf(csv, ",,,,,,0");

@@ -13,7 +13,8 @@ typedef struct {
 } plot_options;
 
 /* Writes DIR/figures/<dataset>/... (.dat, .gp, .png, .svg), DIR/summary.csv, DIR/headline.md,
- * DIR/headline.csv, DIR/claims.md and DIR/claims.csv from DIR/results.csv. */
+ * DIR/headline.csv, DIR/claims.md, DIR/claims.csv and DIR/comparisons.csv from
+ * DIR/results.csv. */
 int plot_all(const char *dir, const plot_options *o, qb_error *err);
 
 /* The gnuplot PNG terminal available: pngcairo when built in, else png. */

@@ -8,5 +8,7 @@
 
 /* DIR/NAME from t, atomically. */
 int report_save(const char *dir, const char *name, const text *t, qb_error *err);
+/* ",TEXT" as a CSV field: a name never holds a comma or a quote there (';' and '\'' instead). */
+void csv_text(text *csv, const char *s);
 
 #endif

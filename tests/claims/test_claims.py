@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""test_claims.py - every number of summary.csv (its log-scale columns), headline.md/.csv and
-claims.md/.csv, as `qetbench plot` writes them from the fixed synthetic results.csv beside this
+"""test_claims.py - every number of summary.csv (its log-scale columns), headline.md/.csv,
+claims.md/.csv and comparisons.csv, as `qetbench plot` writes them from the fixed synthetic results.csv beside this
 file, against reference.py's independent recomputation; the reference itself is first checked
 against numbers worked out by hand. Run by meson test: test_claims.py QETBENCH."""
 import csv
@@ -292,9 +292,31 @@ TITLES = {"error_rises": "error rises with compression ratio",
           "reduced_sensitivity": "reduced parameter sensitivity"}
 
 
+def check_comparison_lines(lines, at, acc, row, basis, comps):
+    """comparisons.csv: one line per comparison, in the row's order; returns the next line."""
+    for c in comps:
+        r = lines[at] if at < len(lines) else {}
+        where = "comparisons.csv line %d" % (at + 2)
+        at += 1
+        expect = {"dataset": "toy", "accounting": acc, "claim": row.key,
+                  "baseline_set": row.set_key, "basis": basis, "comparison":
+                  c.what.replace(",", ";"), "seeds": str(c.n), "grade": c.grade,
+                  "equivalent": str(int(c.equivalent))}
+        for k, v in expect.items():
+            check(r.get(k) == v, "%s %s: %r vs %r" % (where, k, r.get(k), v))
+        numbers = {"target_ratio": c.point.ratio, "bits_point": c.bits_point,
+                   "bits_rival_lo": c.bits_lo, "bits_rival_hi": c.bits_hi, "ratio": c.ratio[0],
+                   "ratio_lo95": c.ratio[1], "ratio_hi95": c.ratio[2], "p_for": c.p_for,
+                   "p_against": c.p_against}
+        for k, v in numbers.items():
+            same_number(r.get(k, ""), v, "%s %s" % (where, k))
+    return at
+
+
 def check_claims(out, sc, margin):
     md = open(os.path.join(out, "claims.md")).read()
     rows = read_csv(os.path.join(out, "claims.csv"))
+    lines, at_line = read_csv(os.path.join(out, "comparisons.csv")), 0
     check("within ±%g%%" % (100 * margin) in md, "claims.md does not state the margin")
     at = 0
     for acc in sc.accs:
@@ -330,6 +352,7 @@ def check_claims(out, sc, margin):
                       (*row.left.counts(), row.left.names()), where + " left out")
             bases = ([] if row.no_bits else [("equal_bits", row.bits)]) + [("same_ratio", row.same)]
             for basis, comps in bases:
+                at_line = check_comparison_lines(lines, at_line, acc, row, basis, comps)
                 r = rows[at] if at < len(rows) else {}
                 at += 1
                 c = ref.counts(comps)
@@ -344,6 +367,7 @@ def check_claims(out, sc, margin):
                 for k, v in expect.items():
                     check(r.get(k) == v, "claims.csv row %d %s: %r vs %r" % (at, k, r.get(k), v))
     check(at == len(rows), "claims.csv: %d rows, expected %d" % (len(rows), at))
+    check(at_line == len(lines), "comparisons.csv: %d lines, expected %d" % (len(lines), at_line))
 
 
 def run_plot(qb, margin_args):
