@@ -5,6 +5,7 @@
 
 #include "claims.h"
 #include "cli.h"
+#include "html.h"
 #include "plot.h"
 
 static const char usage[] =
@@ -44,8 +45,11 @@ int cmd_plot(int argc, char **argv, qb_error *err) {
     if (optind + 1 != argc)
         return qb_fail(err, "plot needs exactly one results directory (see qetbench plot --help)");
     s = plot_all(argv[optind], &o, err);
+    if (!s && o.draw)
+        s = report_write(argv[optind], NULL, err);
     if (!s)
-        fprintf(stderr, "figures in %s/figures/, tables in %s/headline.md and %s/claims.md\n",
-                argv[optind], argv[optind], argv[optind]);
+        fprintf(stderr, "figures in %s/figures/, tables in %s/headline.md and %s/claims.md%s%s%s\n",
+                argv[optind], argv[optind], argv[optind], o.draw ? ", the page " : "",
+                o.draw ? argv[optind] : "", o.draw ? "/report.html" : "");
     return s;
 }
