@@ -5,8 +5,8 @@ reset
 set terminal @PNG_TERMINAL@ size 960,640
 set output '@NAME@.png'
 set title "@TITLE@" noenhanced
-set xlabel "stored bits per element (source bits / achieved ratio; mean over seeds)"
-set ylabel "MSE (mean, 95% interval over seeds)" noenhanced
+set xlabel "stored bits per element (bits charged / (n d); mean over seeds)"
+set ylabel "MSE (geometric mean over seeds, 95% interval on the log scale)" noenhanced
 set logscale y
 set format y "%g"
 set grid

@@ -5,7 +5,7 @@ set terminal @PNG_TERMINAL@ size 960,640
 set output '@NAME@.png'
 set title "@TITLE@" noenhanced
 set xlabel "compression ratio (original bits / stored bits, achieved; mean over seeds)"
-set ylabel "@YLABEL@ (mean, 95% interval over seeds)" noenhanced
+set ylabel "@YLABEL@ (geometric mean over seeds, 95% interval on the log scale)" noenhanced
 set logscale x 2
 set logscale y
 set format y "%g"

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "claims.h"
 #include "cli.h"
 #include "html.h"
 #include "lua_api.h"
@@ -21,6 +22,7 @@
 
 static const char usage[] =
     "usage: qetbench run FILE.lua [--out DIR] [--threads T] [--shard I/N] [--dry-run]\n"
+    "                             [--margin PCT]\n"
     "  FILE.lua      an experiment: returns a table (datasets, methods, subspaces, iterations,\n"
     "                ratios, seeds, accounting, plots), or a script using the qet module\n"
     "  --out DIR     results directory (default results/<name>, or\n"
@@ -31,7 +33,8 @@ static const char usage[] =
     "                tell a shard that stopped early from a whole one\n"
     "  --dry-run     read the experiment and count its cells (those of the shard, those\n"
     "                already done); run none, write nothing but DIR/shard.cells with --shard\n"
-    "                (a script that returns no experiment table runs all the same)\n";
+    "                (a script that returns no experiment table runs all the same)\n"
+    "  --margin PCT  the claims' equivalence margin in % of MSE (default 5; see qetbench plot)\n";
 
 static int parse_shard(const char *v, unsigned *i, unsigned *n, qb_error *err) {
     unsigned a, b;
@@ -85,12 +88,16 @@ static void log_run(const char *dir, const char *config_path, time_t start, doub
 }
 
 int cmd_run(int argc, char **argv, qb_error *err) {
-    static const struct option opts[] = {
-        {"out", required_argument, 0, 'o'},   {"threads", required_argument, 0, 't'},
-        {"shard", required_argument, 0, 's'}, {"dry-run", no_argument, 0, 'n'},
-        {"help", no_argument, 0, 'h'},        {0, 0, 0, 0}};
+    static const struct option opts[] = {{"out", required_argument, 0, 'o'},
+                                         {"threads", required_argument, 0, 't'},
+                                         {"shard", required_argument, 0, 's'},
+                                         {"dry-run", no_argument, 0, 'n'},
+                                         {"margin", required_argument, 0, 'm'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
     const char *out = NULL;
     sweep_options o = {NULL, 0, 1, NULL, 0, 0};
+    plot_options po = {1, CLAIMS_DEFAULT_MARGIN};
     int c, s = QB_OK;
     optind = 1;
     while (!s && (c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -107,6 +114,9 @@ int cmd_run(int argc, char **argv, qb_error *err) {
             break;
         case 'n':
             o.dry_run = 1;
+            break;
+        case 'm':
+            s = cli_margin(optarg, &po.margin, err);
             break;
         case 'h':
             fputs(usage, stdout);
@@ -148,7 +158,7 @@ int cmd_run(int argc, char **argv, qb_error *err) {
     int plots = cfg->plots && o.shards == 1 && !o.dry_run;
     free(cfg);
     if (!s && plots)
-        s = plot_all(dir, 1, err);
+        s = plot_all(dir, &po, err);
     if (!s && plots)
         s = report_write(dir, NULL, err);
     if (!s && !o.dry_run)

@@ -565,8 +565,9 @@ static void provenance(text *t, const char *dir, const result_table *r) {
     }
     free(exp);
     text_printf(t, "</dd><dt>files</dt><dd>");
-    static const char *const files[] = {"results.csv",  "results.h5",  "summary.csv",
-                                        "headline.csv", "headline.md", "claims.md"};
+    static const char *const files[] = {"results.csv",  "results.h5",     "summary.csv",
+                                        "headline.csv", "headline.md",    "claims.md",
+                                        "claims.csv",   "comparisons.csv"};
     for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
         if (join(path, sizeof path, dir, files[i]) || access(path, R_OK))
             continue;

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "claims.h"
+#include "headline.h"
 #include "plot_templates.h"
 #include "quantizer.h"
 #include "results.h"
@@ -36,8 +37,15 @@ const char *plot_png_terminal(void) {
     return term;
 }
 
-static summary_stat stat_of(const summary_group *g, int metric) {
-    return metric == 0 ? g->mae : metric == 1 ? g->mre : g->mse;
+/* Errors span decades: the figures show geometric means with intervals on the log scale. */
+static stats_geo geo_of(const summary_group *g, int metric) {
+    return metric == 0 ? g->mae_geo : metric == 1 ? g->mre_geo : g->mse_geo;
+}
+
+/* "CENTER LO HI": one seed has no interval, drawn as a bar of zero length. */
+static void put_geo_point(text *t, stats_geo s) {
+    int bar = isfinite(s.lo) && isfinite(s.hi);
+    text_printf(t, "%.10g %.10g %.10g", s.center, bar ? s.lo : s.center, bar ? s.hi : s.center);
 }
 
 static int text_save(const char *path, text *t, qb_error *err) {
@@ -112,8 +120,10 @@ static int write_figure(fig_ctx *f, const char *name, const char *title, int met
     size_t drawn = 0;
     text_printf(&dat, "# %s: %s against compression ratio; one block per curve\n", name,
                 metric_titles[metric]);
-    text_printf(&dat, "# columns: target_ratio achieved_ratio_mean %s_mean %s_ci95 seeds\n",
-                metric_names[metric], metric_names[metric]);
+    text_printf(&dat,
+                "# columns: target_ratio achieved_ratio_mean %s_geomean %s_lo95 %s_hi95 seeds "
+                "(geometric mean over seeds, 95%% interval of the mean log)\n",
+                metric_names[metric], metric_names[metric], metric_names[metric]);
     for (size_t c = 0; c < n_curves; c++) {
         text block = {0};
         size_t pts = 0;
@@ -123,13 +133,14 @@ static int write_figure(fig_ctx *f, const char *name, const char *title, int met
                              curves[c].l, f->ratios[r]);
             if (!x)
                 continue;
-            summary_stat s = stat_of(x, metric);
-            if (!x->n_ok || !isfinite(s.mean)) {
+            stats_geo s = geo_of(x, metric);
+            if (!x->n_ok || !isfinite(s.center)) {
                 text_printf(&block, "# r=%g: %s (%zu rows)\n", f->ratios[r], x->status, x->count);
                 continue;
             }
-            text_printf(&block, "%.10g %.10g %.10g %.10g %zu\n", x->target_ratio, x->ratio.mean,
-                        s.mean, isfinite(s.half) ? s.half : 0.0, x->n_ok);
+            text_printf(&block, "%.10g %.10g ", x->target_ratio, x->ratio.mean);
+            put_geo_point(&block, s);
+            text_printf(&block, " %zu\n", x->n_ok);
             pts++;
         }
         dat.failed |= block.failed;
@@ -143,7 +154,7 @@ static int write_figure(fig_ctx *f, const char *name, const char *title, int met
         }
         text_printf(&dat, "%s# curve: %s\n%s", drawn ? "\n\n" : "", curves[c].title, block.s);
         free(block.s);
-        text_printf(&plots, "%s'%s.dat' index %zu using 2:3:4 with yerrorlines lw 2 title '%s'",
+        text_printf(&plots, "%s'%s.dat' index %zu using 2:3:4:5 with yerrorlines lw 2 title '%s'",
                     drawn ? ", \\\n     " : "", name, drawn, curves[c].title);
         drawn++;
     }
@@ -170,14 +181,14 @@ static int write_figure(fig_ctx *f, const char *name, const char *title, int met
 }
 
 /* MSE against stored bits per element: one curve per (label, l), at each ratio the m with the
- * lowest mean MSE (the method's best configuration run there), its m recorded in the data. */
+ * lowest geometric-mean MSE (the method's best configuration run there), its m recorded. */
 static int bits_figure(fig_ctx *f, const char *name, const char *accounting, const curve *curves,
                        size_t n_curves, qb_error *err) {
     text dat = {0}, plots = {0}, gp = {0};
     size_t drawn = 0;
     text_printf(&dat,
                 "# %s: MSE against stored bits per element, %s accounting; one block per curve\n"
-                "# columns: bits_per_element mse_mean mse_ci95 seeds m target_ratio\n",
+                "# columns: bits_per_element mse_geomean mse_lo95 mse_hi95 seeds m target_ratio\n",
                 name, accounting);
     for (size_t c = 0; c < n_curves; c++) {
         text block = {0};
@@ -190,23 +201,24 @@ static int bits_figure(fig_ctx *f, const char *name, const char *accounting, con
                     x->iterations != curves[c].l || x->target_ratio != f->ratios[r] ||
                     (strcmp(x->accounting, accounting) &&
                      method_uses(x->method, METHOD_STORES_IMAPS)) ||
-                    !x->n_ok || !isfinite(x->mse.mean) || !(x->ratio.mean > 0))
+                    !x->n_ok || !isfinite(x->mse_geo.center) || !(x->bits.mean > 0))
                     continue;
-                if (!best || x->mse.mean < best->mse.mean)
+                if (!best || x->mse_geo.center < best->mse_geo.center)
                     best = x;
             }
             if (!best)
                 continue;
-            text_printf(&block, "%.10g %.10g %.10g %zu %llu %g\n",
-                        (double)f->source_bits / best->ratio.mean, best->mse.mean,
-                        isfinite(best->mse.half) ? best->mse.half : 0.0, best->n_ok,
-                        (unsigned long long)best->subspaces, best->target_ratio);
+            text_printf(&block, "%.10g ", best->bits.mean);
+            put_geo_point(&block, best->mse_geo);
+            text_printf(&block, " %zu %llu %g\n", best->n_ok, (unsigned long long)best->subspaces,
+                        best->target_ratio);
             pts++;
         }
         dat.failed |= block.failed;
         if (pts) {
             text_printf(&dat, "%s# curve: %s\n%s", drawn ? "\n\n" : "", curves[c].title, block.s);
-            text_printf(&plots, "%s'%s.dat' index %zu using 1:2:3 with yerrorlines lw 2 title '%s'",
+            text_printf(&plots,
+                        "%s'%s.dat' index %zu using 1:2:3:4 with yerrorlines lw 2 title '%s'",
                         drawn ? ", \\\n     " : "", name, drawn, curves[c].title);
             drawn++;
         }
@@ -356,7 +368,7 @@ static int run_gnuplot(const char *dir, const char *script, qb_error *err) {
     return QB_OK;
 }
 
-int plot_all(const char *dir, int draw, qb_error *err) {
+int plot_all(const char *dir, const plot_options *o, qb_error *err) {
     result_table t;
     int s = results_read(dir, &t, err);
     if (s)
@@ -426,10 +438,14 @@ int plot_all(const char *dir, int draw, qb_error *err) {
     if (!s)
         s = text_save(path, &all, err);
     free(all.s);
-    if (!s && draw)
+    if (!s && o->draw)
         s = run_gnuplot(figdir, "all.gp", err);
+    if (!s) /* the summary's statistics may be newer than the run that wrote it */
+        s = summary_write(dir, &t, err);
     if (!s)
-        s = claims_write(dir, &t, g, ng, err);
+        s = headline_write(dir, &t, g, ng, err);
+    if (!s)
+        s = claims_write(dir, &t, g, ng, o->margin, err);
     free(g);
     result_table_free(&t);
     return s;
