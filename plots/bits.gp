@@ -10,7 +10,8 @@ set ylabel "MSE (geometric mean over seeds, 95% interval on the log scale)" noen
 set logscale y
 set format y "%g"
 set grid
-set key top right inside opaque box noenhanced Left reverse samplen 2 font ",8"
+# the key outside the graph, so it never covers a curve
+set key outside right top vertical box noenhanced Left reverse samplen 2 font ",8"
 set bars small
 @EXTRA@
 plot @CURVES@

@@ -109,10 +109,9 @@ static void md_inline(text *t, const char *s, size_t n) {
 static const char *verdict_class(const char *cell, size_t n) {
     static const struct {
         const char *word, *cls;
-    } v[] = {{"does not hold", "v-no"},
-             {"not significant", "v-ns"},
-             {"unclear", "v-ns"},
-             {"equivalent", "v-eq"},
+    } v[] = {{"does not hold", "v-no"}, {"not significant", "v-ns"},
+             {"not measured", "v-ns"},  {"unclear", "v-ns"},
+             {"equivalent", "v-eq"},    {"holds or equivalent", "v-yeq"},
              {"holds", "v-yes"}};
     char buf[64];
     if (n >= sizeof buf)
@@ -591,7 +590,7 @@ static const char page_head[] =
     "th{background:#f2f2f2;cursor:pointer}\n"
     ".scroll{overflow-x:auto}\n"
     ".v-yes{background:#d7f0d2}.v-no{background:#f6d3d0}.v-ns{background:#eee}"
-    ".v-eq{background:#dce8f6}\n"
+    ".v-eq{background:#dce8f6}.v-yeq{background:#e6f4d8}\n"
     "td a{color:inherit}\n"
     "figure{margin:1.5em 0;break-inside:avoid;page-break-inside:avoid}\n"
     "figure svg{width:100%;height:auto;max-width:960px;display:block}\n"

@@ -85,7 +85,40 @@ typedef struct {
     uint64_t m;
 } curve;
 
+/* The curves of every figure of a results directory, in one order: a curve keeps its colour,
+ * marker and dash in every figure (and on the report page), whatever else a figure draws. */
+#define STYLE_MAX 512
 typedef struct {
+    char titles[STYLE_MAX][96];
+    size_t n;
+} style_table;
+
+static void style_add(style_table *st, const char *title) {
+    for (size_t i = 0; i < st->n; i++)
+        if (!strcmp(st->titles[i], title))
+            return;
+    if (st->n < STYLE_MAX)
+        snprintf(st->titles[st->n++], sizeof st->titles[0], "%s", title);
+}
+
+/* " lt L dt D" for a title: twelve colours (each with its marker), then the next dash pattern. */
+static void style_of(const style_table *st, const char *title, char *buf, size_t len) {
+    size_t i = 0;
+    while (i < st->n && strcmp(st->titles[i], title))
+        i++;
+    snprintf(buf, len, " lt %zu dt %zu", i % 12 + 1, i / 12 % 5 + 1);
+}
+
+/* A curve's title in figures 3-14 and MSE-vs-bits: the label, and l where a method has l. */
+static void curve_title(const summary_group *x, char *buf, size_t len) {
+    if (method_uses(x->method, METHOD_USES_ITERATIONS))
+        snprintf(buf, len, "%s l=%u", x->label, x->iterations);
+    else
+        snprintf(buf, len, "%s", x->label);
+}
+
+typedef struct {
+    const style_table *styles;
     const char *dir; /* DIR/figures/<dataset> */
     const char *dataset;
     const summary_group *g;
@@ -154,8 +187,10 @@ static int write_figure(fig_ctx *f, const char *name, const char *title, int met
         }
         text_printf(&dat, "%s# curve: %s\n%s", drawn ? "\n\n" : "", curves[c].title, block.s);
         free(block.s);
-        text_printf(&plots, "%s'%s.dat' index %zu using 2:3:4:5 with yerrorlines lw 2 title '%s'",
-                    drawn ? ", \\\n     " : "", name, drawn, curves[c].title);
+        char style[32];
+        style_of(f->styles, curves[c].title, style, sizeof style);
+        text_printf(&plots, "%s'%s.dat' index %zu using 2:3:4:5 with yerrorlines lw 2%s title '%s'",
+                    drawn ? ", \\\n     " : "", name, drawn, style, curves[c].title);
         drawn++;
     }
     if (!drawn) {
@@ -217,9 +252,11 @@ static int bits_figure(fig_ctx *f, const char *name, const char *accounting, con
         dat.failed |= block.failed;
         if (pts) {
             text_printf(&dat, "%s# curve: %s\n%s", drawn ? "\n\n" : "", curves[c].title, block.s);
+            char style[32];
+            style_of(f->styles, curves[c].title, style, sizeof style);
             text_printf(&plots,
-                        "%s'%s.dat' index %zu using 1:2:3:4 with yerrorlines lw 2 title '%s'",
-                        drawn ? ", \\\n     " : "", name, drawn, curves[c].title);
+                        "%s'%s.dat' index %zu using 1:2:3:4 with yerrorlines lw 2%s title '%s'",
+                        drawn ? ", \\\n     " : "", name, drawn, style, curves[c].title);
             drawn++;
         }
         free(block.s);
@@ -285,11 +322,7 @@ static int figures_for_dataset(fig_ctx *f, const char *const *accs, size_t n_acc
             curves[nc].label = x->label;
             curves[nc].l = x->iterations;
             curves[nc].m = 0;
-            if (per_l)
-                snprintf(curves[nc].title, sizeof curves[nc].title, "%s l=%u", x->label,
-                         x->iterations);
-            else
-                snprintf(curves[nc].title, sizeof curves[nc].title, "%s", x->label);
+            curve_title(x, curves[nc].title, sizeof curves[nc].title);
             nc++;
         }
     }
@@ -411,6 +444,27 @@ int plot_all(const char *dir, const plot_options *o, qb_error *err) {
     }
     char figdir[4096];
     snprintf(figdir, sizeof figdir, "%s/figures", dir);
+    style_table *styles = s ? NULL : calloc(1, sizeof *styles);
+    if (!s && !styles)
+        s = qb_oom(err);
+    for (size_t i = 0; !s && i < ng;
+         i++) { /* the method curves, then the per-m ones, m ascending */
+        char title[96];
+        curve_title(&g[i], title, sizeof title);
+        style_add(styles, title);
+    }
+    for (uint64_t m = 1, next; !s && m; m = next) {
+        next = 0;
+        for (size_t i = 0; i < ng; i++)
+            if (g[i].subspaces >= m && (!next || g[i].subspaces < next))
+                next = g[i].subspaces;
+        if (next) {
+            char title[96];
+            snprintf(title, sizeof title, "m=%llu", (unsigned long long)next);
+            style_add(styles, title);
+            next++;
+        }
+    }
     text all = {0};
     text_printf(&all, "# all.gp - draws every figure (written by qetbench plot)\n");
     for (size_t i = 0; !s && i < t.n; i++) {
@@ -420,7 +474,8 @@ int plot_all(const char *dir, const plot_options *o, qb_error *err) {
         char ddir[4200];
         snprintf(ddir, sizeof ddir, "%s/%s", figdir, r->dataset);
         s = results_mkdirs(ddir, err);
-        fig_ctx f = {ddir,
+        fig_ctx f = {styles,
+                     ddir,
                      r->dataset,
                      g,
                      ng,
@@ -446,6 +501,7 @@ int plot_all(const char *dir, const plot_options *o, qb_error *err) {
         s = headline_write(dir, &t, g, ng, err);
     if (!s)
         s = claims_write(dir, &t, g, ng, o->margin, err);
+    free(styles);
     free(g);
     result_table_free(&t);
     return s;

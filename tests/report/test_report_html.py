@@ -97,5 +97,17 @@ claim_rows = [l for l in open(os.path.join(out, 'claims.md')).read().splitlines(
               if l.startswith('| ') and not l.startswith('| claim')]
 check(len(claim_rows) > 0 and all('claim-%d' % (i + 1) in p.ids for i in range(len(claim_rows))),
       '%d claim rows, not all with an id' % len(claim_rows))
+# One style per curve: a method (or m) keeps its colour, marker and dash in every figure.
+import glob
+import re
+style_of = collections.defaultdict(set)
+for gp in glob.glob(os.path.join(out, 'figures', '*', '*.gp')):
+    for lt, dt, title in re.findall(r"with yerrorlines lw 2 lt (\d+) dt (\d+) title '([^']*)'", open(gp).read()):
+        style_of[title].add((lt, dt))
+check(len(style_of) >= 5, 'only %d styled curves found in the figure scripts' % len(style_of))
+mixed = {k: v for k, v in style_of.items() if len(v) > 1}
+check(not mixed, 'curves drawn in more than one style: %s' % mixed)
+taken = collections.Counter(v for s in style_of.values() for v in s)
+check(all(c == 1 for c in taken.values()), 'two curves share a style: %s' % [k for k, c in taken.items() if c > 1])
 print('report html: %d checks, %d failed, %d figures, %d ids' % (checks, len(failures), len(svgs), len(p.ids)))
 sys.exit(1 if failures or not checks else 0)
