@@ -109,6 +109,7 @@ slurmd -D -f "$SLURM_CONF" -N qbnode >"$TMP/slurm/slurmd.out.log" 2>&1 &
 SLURMD=$!
 for _ in $(seq 1 150); do
     [ "$(sinfo -h -n qbnode -o %t 2>/dev/null)" = idle ] && break
+    kill -0 "$SLURMD" 2>/dev/null || break # slurmd gave up: its log says why
     sleep 0.2
 done
 if [ "$(sinfo -h -n qbnode -o %t 2>/dev/null)" != idle ]; then
