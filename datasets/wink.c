@@ -7,6 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+
+#include "sizes.h"
 
 typedef struct {
     FILE *f;
@@ -233,6 +236,18 @@ int wink_read(const char *path, size_t max_rows, matrix *out, wink_info *info, q
                 break;
             }
             size_t n = max_rows && max_rows < info->size ? max_rows : info->size;
+            /* Each row takes at least two bytes per number ("0,"): a header promising more
+             * than the file holds is refused before the matrix is allocated. */
+            struct stat fs;
+            uint64_t need;
+            if (fstat(fileno(f), &fs) == 0 &&
+                (size_mul3(n, d + 2, 2, &need) || need > (uint64_t)fs.st_size)) {
+                st = qb_fail(err,
+                             "'%s': its header promises %zu vectors of %zu numbers, more than "
+                             "its %lld bytes can hold",
+                             path, n, d, (long long)fs.st_size);
+                break;
+            }
             if ((st = matrix_alloc(out, n, d, err)))
                 break;
             st = vectors(&s, out, n, info, &rows);
