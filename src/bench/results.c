@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <hdf5.h>
+#include <limits.h>
 #include <math.h>
 #include <pthread.h>
 #include <stddef.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include "h5io.h"
+#include "names.h"
 #include "options.h"
 
 typedef enum { COL_STR, COL_U64, COL_UINT, COL_I64, COL_F64 } col_type;
@@ -430,12 +432,20 @@ static int parse_field(result_row *r, const column *c, const char *s) {
             return -1;
         strcpy(p, s);
         return 0;
-    case COL_U64:
+    case COL_U64: /* strtoull takes "-5" as 2^64 - 5: no sign allowed */
+        if (*s < '0' || *s > '9')
+            return -1;
         *(uint64_t *)(void *)p = strtoull(s, &end, 10);
         break;
-    case COL_UINT:
-        *(unsigned *)(void *)p = (unsigned)strtoul(s, &end, 10);
+    case COL_UINT: {
+        if (*s < '0' || *s > '9')
+            return -1;
+        unsigned long long v = strtoull(s, &end, 10);
+        if (v > UINT_MAX)
+            return -1;
+        *(unsigned *)(void *)p = (unsigned)v;
         break;
+    }
     case COL_I64:
         *(int64_t *)(void *)p = strtoll(s, &end, 10);
         break;
@@ -455,33 +465,136 @@ int results_row_set(result_row *r, const char *name, const char *text, qb_error 
     return QB_OK;
 }
 
-int results_read(const char *dir, result_table *t, qb_error *err) {
+/* Why a parsed row cannot be a results row, or NULL: every name is one a sweep could have
+ * written (they become file names: figures/<dataset>/), the grid's numbers are finite, and an ok
+ * row has every measurement (a NaN MRE only when every element was too small to divide by). */
+static const char *row_problem(const result_row *r, char *buf, size_t len) {
+    const char *why;
+    if (!r->key[0])
+        return "empty key";
+    if (strcmp(r->status, RESULT_OK) && strcmp(r->status, RESULT_INFEASIBLE) &&
+        strcmp(r->status, RESULT_INVALID)) {
+        snprintf(buf, len, "unknown status '%s'", r->status);
+        return buf;
+    }
+    const char *names[][2] = {{"dataset", r->dataset}, {"label", r->label}, {"method", r->method}};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+        if ((why = name_problem(names[i][1]))) {
+            snprintf(buf, len, "%s '%s' %s", names[i][0], names[i][1], why);
+            return buf;
+        }
+    const struct {
+        const char *name;
+        double v;
+        int ok_only;
+    } nums[] = {{"target_ratio", r->target_ratio, 0},
+                {"data_mu", r->data_mu, 0},
+                {"data_sigma", r->data_sigma, 0},
+                {"ratio", r->ratio, 1},
+                {"mse", r->mse, 1},
+                {"mae", r->mae, 1},
+                {"mre", r->mre_excluded == r->n * r->d ? 0 : r->mre, 1},
+                {"seconds_quantize", r->seconds_quantize, 1},
+                {"seconds_dequantize", r->seconds_dequantize, 1},
+                {"seconds_fit", r->seconds_fit, 1},
+                {"seconds_encode", r->seconds_encode, 1}};
+    int ok = !strcmp(r->status, RESULT_OK);
+    for (size_t i = 0; i < sizeof nums / sizeof *nums; i++)
+        if ((ok || !nums[i].ok_only) && !isfinite(nums[i].v)) {
+            snprintf(buf, len, "%s is %g%s", nums[i].name, nums[i].v,
+                     nums[i].ok_only ? " in an ok row" : "");
+            return buf;
+        }
+    if (r->target_ratio < 0)
+        return "negative target_ratio";
+    return NULL;
+}
+
+/* The keys seen so far and the line of each: a growing open-addressing set. */
+typedef struct {
+    char (*keys)[256];
+    long *lines;
+    size_t n, cap;
+    str_map m;
+} key_set;
+
+static const char *set_key(const void *s, size_t i) {
+    return ((const key_set *)s)->keys[i];
+}
+
+static void key_set_free(key_set *s) {
+    free(s->keys);
+    free(s->lines);
+    free(s->m.slots);
+}
+
+/* Adds key (seen on `line`); *first: the line it was seen on before, or 0. -1 out of memory. */
+static int key_set_add(key_set *s, const char *key, long line, long *first) {
+    *first = 0;
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? 2 * s->cap : 256;
+        char(*k)[256] = realloc(s->keys, cap * sizeof *k);
+        if (k)
+            s->keys = k;
+        long *l = realloc(s->lines, cap * sizeof *l);
+        if (l)
+            s->lines = l;
+        str_map m;
+        if (!k || !l || map_init(&m, cap))
+            return -1;
+        free(s->m.slots);
+        s->m = m;
+        s->cap = cap;
+        for (size_t i = 0; i < s->n; i++)
+            *map_slot(&s->m, s->keys[i], set_key, s) = i + 1;
+    }
+    size_t *slot = map_slot(&s->m, key, set_key, s);
+    if (*slot) {
+        *first = s->lines[*slot - 1];
+        return 0;
+    }
+    snprintf(s->keys[s->n], sizeof s->keys[s->n], "%s", key);
+    s->lines[s->n] = line;
+    *slot = ++s->n;
+    return 0;
+}
+
+int results_scan(const char *dir, results_line_fn fn, void *ctx, qb_error *err) {
     char path[4096];
     snprintf(path, sizeof path, "%s/results.csv", dir);
-    *t = (result_table){0};
     columns_ready();
     FILE *f = fopen(path, "r");
     if (!f)
         return errno == ENOENT ? QB_OK : qb_fail(err, "cannot read %s: %s", path, strerror(errno));
-    char *line = NULL;
-    size_t cap = 0;
+    char *line = NULL, *copy = NULL;
+    size_t cap = 0, copy_cap = 0;
     ssize_t len;
     int map[MAX_COLUMNS + 8], n_header = 0, s = QB_OK;
     long lineno = 0;
-    while ((len = getline(&line, &cap, f)) > 0) {
+    key_set seen = {0};
+    while (!s && (len = getline(&line, &cap, f)) > 0) {
         lineno++;
-        if (line[len - 1] != '\n')
-            break; /* cut by an interrupted write: that row was never committed */
-        line[len - 1] = 0;
+        results_line l = {lineno, line, NULL, NULL, 0, line[len - 1] != '\n'};
+        if (!l.cut)
+            line[--len] = 0;
+        if (copy_cap < (size_t)len + 1) { /* split_csv cuts the line up; l.text stays whole */
+            free(copy);
+            copy_cap = (size_t)len + 1;
+            if (!(copy = malloc(copy_cap))) {
+                s = qb_oom(err);
+                break;
+            }
+        }
+        memcpy(copy, line, (size_t)len + 1);
         char *fields[MAX_COLUMNS + 9];
-        int nf = split_csv(line, fields, (int)MAX_COLUMNS + 9);
+        int nf = strlen(copy) == (size_t)len ? split_csv(copy, fields, (int)MAX_COLUMNS + 9) : -2;
         if (lineno == 1) {
-            if (nf < 1) {
+            if (l.cut || nf < 1) {
                 s = qb_fail(err, "%s: malformed header", path);
                 break;
             }
             n_header = nf;
-            for (int i = 0; i < nf; i++) {
+            for (int i = 0; i < nf && !s; i++) {
                 map[i] = -1;
                 for (size_t c = 0; c < n_columns; c++)
                     if (!strcmp(fields[i], columns[c].name))
@@ -490,33 +603,72 @@ int results_read(const char *dir, result_table *t, qb_error *err) {
                      map[i] < 0 && k < sizeof retired_columns / sizeof *retired_columns; k++)
                     if (!strcmp(fields[i], retired_columns[k]))
                         map[i] = -2;
-                if (map[i] == -1) {
-                    s = qb_fail(err, "%s: unknown column '%s'", path, fields[i]);
-                    break;
-                }
+                if (map[i] == -1)
+                    s = qb_fail(err, "%s: unknown column '%.64s' in the header", path, fields[i]);
             }
-            if (s)
-                break;
             continue;
         }
-        if (nf != n_header) {
-            s = qb_fail(err, "%s:%ld: %d fields, the header has %d", path, lineno, nf, n_header);
-            break;
-        }
         result_row r;
+        char why[400];
         memset(&r, 0, sizeof r);
         r.qtr = r.dtr = NAN;
-        for (int i = 0; i < nf && !s; i++)
-            if (map[i] >= 0 && parse_field(&r, &columns[map[i]], fields[i]))
-                s = qb_fail(err, "%s:%ld: bad value '%s' in column %s", path, lineno, fields[i],
-                            columns[map[i]].name);
-        if (!s)
-            s = result_table_push(t, &r, err);
-        if (s)
+        if (l.cut) {
+            l.problem = "the last line has no newline (a write cut by a kill; never committed)";
+        } else if (nf == -2) {
+            l.problem = "a NUL byte in the line";
+        } else if (nf != n_header) {
+            snprintf(why, sizeof why, "%d fields, the header has %d", nf, n_header);
+            l.problem = why;
+        } else {
+            for (int i = 0; i < nf && !l.problem; i++)
+                if (map[i] >= 0 && parse_field(&r, &columns[map[i]], fields[i])) {
+                    snprintf(why, sizeof why, "bad value '%.64s%s' in column %s", fields[i],
+                             strlen(fields[i]) > 64 ? "..." : "", columns[map[i]].name);
+                    l.problem = why;
+                }
+            if (!l.problem)
+                l.problem = row_problem(&r, why, sizeof why);
+        }
+        if (!l.problem && key_set_add(&seen, r.key, lineno, &l.first_line)) {
+            s = qb_oom(err);
             break;
+        }
+        if (!l.problem)
+            l.row = &r;
+        s = fn(&l, ctx);
     }
     free(line);
+    free(copy);
     fclose(f);
+    key_set_free(&seen);
+    return s;
+}
+
+typedef struct {
+    const char *dir;
+    result_table *t;
+    qb_error *err;
+} read_ctx;
+
+static int read_line(const results_line *l, void *ctx) {
+    read_ctx *c = ctx;
+    if (l->cut)
+        return QB_OK; /* that row was never committed */
+    if (l->first_line)
+        return qb_fail(c->err,
+                       "%s/results.csv:%ld: cell '%.200s' is already on line %ld (two runs "
+                       "on one directory?); " RESULTS_WAY_OUT,
+                       c->dir, l->line, l->row->key, l->first_line, c->dir);
+    if (l->problem)
+        return qb_fail(c->err, "%s/results.csv:%ld: %s; " RESULTS_WAY_OUT, c->dir, l->line,
+                       l->problem, c->dir);
+    return result_table_push(c->t, l->row, c->err);
+}
+
+int results_read(const char *dir, result_table *t, qb_error *err) {
+    *t = (result_table){0};
+    read_ctx c = {dir, t, err};
+    int s = results_scan(dir, read_line, &c, err);
     if (s)
         result_table_free(t);
     return s;
