@@ -19,6 +19,7 @@ int cmd_theorem(int argc, char **argv, qb_error *err);
 int cmd_run(int argc, char **argv, qb_error *err);
 int cmd_plot(int argc, char **argv, qb_error *err);
 int cmd_merge(int argc, char **argv, qb_error *err);
+int cmd_results(int argc, char **argv, qb_error *err);
 
 /* Whole-string numbers; a clear error naming the option otherwise. */
 int cli_size(const char *opt, const char *val, size_t *out, qb_error *err);

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# test_results_dir.sh - a results directory is guarded: a bad middle line or a doubled cell is
+# refused with its line and the way out, `results check` lists them and `--repair` drops them
+# after keeping a copy.
+# usage: test_results_dir.sh QETBENCH
+set -u
+Q=$(realpath "$1")
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+cd "$dir" || exit 1
+fail=0
+bad() {
+    echo "FAIL $*"
+    fail=1
+}
+
+cat >small.lua <<'LUA'
+return { name = "small", seeds = 2, methods = { "rtn", "pq" }, ratios = { 4, 8 },
+  datasets = { { name = "synthetic", n = 64, d = 16 } } }
+LUA
+"$Q" run small.lua --out res 2>/dev/null || bad "a good run failed"
+rows=$(($(wc -l <res/results.csv) - 1))
+[ "$rows" -eq 8 ] || bad "expected 8 rows, got $rows"
+"$Q" results check res >out 2>&1 || bad "check of a good directory: $(cat out)"
+
+# A doubled cell and a corrupt middle line: plot, merge and run refuse with file:line and the
+# way out; nothing is counted twice.
+{ head -3 res/results.csv; sed -n 2p res/results.csv; echo "garbage,x"; tail -n +4 res/results.csv; } >t
+mv t res/results.csv
+cp res/results.csv before.csv
+for cmd in "plot res --no-draw" "merge --out m res" "run small.lua --out res"; do
+    st=0
+    "$Q" $cmd >/dev/null 2>err || st=$?
+    [ "$st" -eq 2 ] || bad "$cmd: exit $st, expected 2"
+    grep -q "res/results.csv:4: cell .* is already on line 2" err || bad "$cmd: $(cat err)"
+    grep -q "qetbench results check res" err || bad "$cmd does not give the way out: $(cat err)"
+done
+cmp -s before.csv res/results.csv || bad "a refused command changed results.csv"
+st=0
+"$Q" results check res >out 2>err || st=$?
+[ "$st" -eq 2 ] || bad "check of a bad directory: exit $st"
+grep -q "results.csv:4: cell" out && grep -q "results.csv:5: 2 fields" out || bad "check lists: $(cat out)"
+"$Q" results check res --repair >out 2>err || bad "repair failed: $(cat err)"
+copy=$(ls res/results.csv.bad-* 2>/dev/null | head -1)
+[ -n "$copy" ] && cmp -s "$copy" before.csv || bad "repair did not keep the original"
+[ "$(($(wc -l <res/results.csv) - 1))" -eq 8 ] || bad "repair kept $(($(wc -l <res/results.csv) - 1)) rows, not 8"
+"$Q" results check res >/dev/null 2>&1 || bad "the repaired directory is not good"
+"$Q" run small.lua --out res 2>err || bad "resume after repair: $(cat err)"
+grep -q "8 already done, 0 to run" err || bad "resume after repair reran cells: $(cat err)"
+
+[ "$fail" -eq 0 ] && echo "results directory: refused with the way out, checked, repaired"
+exit $fail
