@@ -57,6 +57,8 @@ q rank-3 "has rank 3" pq --data "$dir/rank3.h5" --ks 2
 expect_error unknown-option "unknown or incomplete option" quantize --method pq --bogus 1
 expect_error unknown-command "unknown command" frobnicate
 expect_error gen-missing-args "needs --n, --d and -o" gen synthetic --n 4
+expect_error gen-nan-mean "needs a finite number" gen gaussian --n 4 --d 4 --mean nan
+expect_error gen-inf-data "contains Inf" gen gaussian --n 4 --d 4 --sd 1e300
 
 # a good run still works and writes its file
 "$Q" quantize --data "$dir/good.h5" --method pq --subspaces 4 --ratio 4 --json \
