@@ -465,6 +465,17 @@ int results_row_set(result_row *r, const char *name, const char *text, qb_error 
     return QB_OK;
 }
 
+/* At most 64 bytes of a field for a message, control bytes as \xNN: an error stays one line. */
+static const char *printable(const char *f, char *buf, size_t len) {
+    size_t at = 0, i = 0;
+    for (; f[i] && i < 64 && at + 5 < len; i++)
+        at += (size_t)((unsigned char)f[i] < 0x20 || f[i] == 0x7f
+                           ? snprintf(buf + at, len - at, "\\x%02x", (unsigned char)f[i])
+                           : snprintf(buf + at, len - at, "%c", f[i]));
+    snprintf(buf + at, len - at, "%s", f[i] ? "..." : "");
+    return buf;
+}
+
 /* Why a parsed row cannot be a results row, or NULL: every name is one a sweep could have
  * written (they become file names: figures/<dataset>/), the grid's numbers are finite, and an ok
  * row has every measurement (a NaN MRE only when every element was too small to divide by). */
@@ -603,8 +614,10 @@ int results_scan(const char *dir, results_line_fn fn, void *ctx, qb_error *err) 
                      map[i] < 0 && k < sizeof retired_columns / sizeof *retired_columns; k++)
                     if (!strcmp(fields[i], retired_columns[k]))
                         map[i] = -2;
+                char shown[300];
                 if (map[i] == -1)
-                    s = qb_fail(err, "%s: unknown column '%.64s' in the header", path, fields[i]);
+                    s = qb_fail(err, "%s: unknown column '%s' in the header", path,
+                                printable(fields[i], shown, sizeof shown));
             }
             continue;
         }
@@ -622,8 +635,9 @@ int results_scan(const char *dir, results_line_fn fn, void *ctx, qb_error *err) 
         } else {
             for (int i = 0; i < nf && !l.problem; i++)
                 if (map[i] >= 0 && parse_field(&r, &columns[map[i]], fields[i])) {
-                    snprintf(why, sizeof why, "bad value '%.64s%s' in column %s", fields[i],
-                             strlen(fields[i]) > 64 ? "..." : "", columns[map[i]].name);
+                    char shown[300];
+                    snprintf(why, sizeof why, "bad value '%s' in column %s",
+                             printable(fields[i], shown, sizeof shown), columns[map[i]].name);
                     l.problem = why;
                 }
             if (!l.problem)
