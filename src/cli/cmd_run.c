@@ -18,7 +18,13 @@ static const char usage[] =
     "  --out DIR     results directory (default results/<name>, or\n"
     "                results/<name>/shard-I-of-N with --shard); cells already there are skipped\n"
     "  --threads T   cells run in parallel on T threads (results are identical for any T)\n"
-    "  --shard I/N   run only shard I of N (I = 0..N-1); join shards with qetbench merge\n";
+    "  --shard I/N   run only shard I of N (I = 0..N-1); join shards with qetbench merge\n"
+    "The config is data: it runs sandboxed (no io, os.execute/remove/exit, package, modules,\n"
+    "binary chunks or debug), for at most 10 s of its own Lua code, and a sweep of more than\n"
+    "10^6 cells is refused before anything runs.\n"
+    "  --unsafe-config     the full Lua libraries, for a config you trust\n"
+    "  --config-seconds S  the time bound of the config's Lua code (default 10)\n"
+    "  --max-cells N       the bound on a sweep's cells (default 1000000)\n";
 
 static int parse_shard(const char *v, unsigned *i, unsigned *n, qb_error *err) {
     unsigned a, b;
@@ -34,10 +40,14 @@ int cmd_run(int argc, char **argv, qb_error *err) {
     static const struct option opts[] = {{"out", required_argument, 0, 'o'},
                                          {"threads", required_argument, 0, 't'},
                                          {"shard", required_argument, 0, 's'},
+                                         {"unsafe-config", no_argument, 0, 'U'},
+                                         {"config-seconds", required_argument, 0, 'S'},
+                                         {"max-cells", required_argument, 0, 'C'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     const char *out = NULL;
     sweep_options o = {NULL, 0, 1, NULL};
+    lua_config_options lo = {0};
     int c, s = QB_OK;
     optind = 1;
     while (!s && (c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -50,6 +60,19 @@ int cmd_run(int argc, char **argv, qb_error *err) {
             break;
         case 's':
             s = parse_shard(optarg, &o.shard, &o.shards, err);
+            break;
+        case 'U':
+            lo.unsafe = 1;
+            break;
+        case 'S':
+            s = cli_double("--config-seconds", optarg, &lo.max_seconds, err);
+            if (!s && !(lo.max_seconds > 0))
+                s = qb_fail(err, "--config-seconds must be positive");
+            break;
+        case 'C':
+            s = cli_u64("--max-cells", optarg, &lo.max_cells, err);
+            if (!s && !lo.max_cells)
+                s = qb_fail(err, "--max-cells must be positive");
             break;
         case 'h':
             fputs(usage, stdout);
@@ -67,7 +90,7 @@ int cmd_run(int argc, char **argv, qb_error *err) {
     if (!cfg)
         return qb_oom(err);
     int has_sweep = 0;
-    s = lua_config_run(o.config_path, cfg, &has_sweep, err);
+    s = lua_config_run_with(o.config_path, &lo, cfg, &has_sweep, err);
     if (s || !has_sweep) {
         free(cfg);
         return s;
