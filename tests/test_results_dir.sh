@@ -48,5 +48,28 @@ copy=$(ls res/results.csv.bad-* 2>/dev/null | head -1)
 "$Q" run small.lua --out res 2>err || bad "resume after repair: $(cat err)"
 grep -q "8 already done, 0 to run" err || bad "resume after repair reran cells: $(cat err)"
 
+# A full disk (here a file-size limit: every write past it fails with EFBIG): each command stops
+# with exit 1 and the true cause, no crash at exit, no temporary left, whole rows only.
+full() { # full KB COMMAND...
+    local kb=$1
+    shift
+    (ulimit -f "$kb" && trap '' XFSZ && exec "$Q" "$@") >/dev/null 2>err
+}
+st=0
+full 4 gen synthetic --n 512 --d 64 -o full.h5 || st=$?
+[ "$st" -eq 1 ] && grep -q "File too large" err || bad "gen on a full disk: exit $st: $(cat err)"
+ls full.h5* >/dev/null 2>&1 && bad "gen on a full disk left $(ls full.h5*)"
+cat >big.lua <<'LUA'
+return { name = "big", seeds = 12, methods = { "rtn" }, ratios = { 4, 8 },
+  datasets = { { name = "synthetic", n = 64, d = 16 } } }
+LUA
+for kb in 2 12 30; do
+    st=0
+    full "$kb" run big.lua --out "full-$kb" || st=$?
+    [ "$st" -eq 1 ] && grep -q "File too large" err || bad "run on a disk full after $kb KB: exit $st: $(cat err)"
+    "$Q" results check "full-$kb" >/dev/null 2>&1 || bad "a full disk left a bad line in full-$kb/results.csv"
+    ls "full-$kb" | grep -q tmp && bad "a full disk left a temporary: $(ls "full-$kb")"
+done
+
 [ "$fail" -eq 0 ] && echo "results directory: refused with the way out, checked, repaired"
 exit $fail

@@ -689,11 +689,10 @@ int results_read(const char *dir, result_table *t, qb_error *err) {
 }
 
 int results_append_open(results_appender *a, const char *dir, qb_error *err) {
-    char path[4096];
-    snprintf(path, sizeof path, "%s/results.csv", dir);
-    a->fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    snprintf(a->path, sizeof a->path, "%s/results.csv", dir);
+    a->fd = open(a->path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (a->fd < 0)
-        return qb_fail(err, "cannot open %s: %s", path, strerror(errno));
+        return qb_fail(err, "cannot open %s: %s", a->path, strerror(errno));
     off_t size = lseek(a->fd, 0, SEEK_END);
     if (size > 0) {
         /* Drop a partial last line left by a kill, so the next row starts on its own line. */
@@ -702,16 +701,21 @@ int results_append_open(results_appender *a, const char *dir, qb_error *err) {
         while (end > 0 && pread(a->fd, &ch, 1, end - 1) == 1 && ch != '\n')
             end--;
         if (end != size && ftruncate(a->fd, end)) {
+            int e = errno;
             close(a->fd);
-            return qb_internal(err, "cannot truncate %s: %s", path, strerror(errno));
+            return qb_internal(err, "cannot truncate %s: %s", a->path, strerror(e));
         }
         size = end;
     }
     if (size == 0) {
         const char *h = results_csv_header();
-        if (write(a->fd, h, strlen(h)) != (ssize_t)strlen(h)) {
+        ssize_t w = write(a->fd, h, strlen(h));
+        if (w != (ssize_t)strlen(h)) {
+            int e = w < 0 ? errno : ENOSPC;
+            if (ftruncate(a->fd, 0) != 0)
+                e = e ? e : errno;
             close(a->fd);
-            return qb_internal(err, "cannot write %s: %s", path, strerror(errno));
+            return qb_internal(err, "cannot write %s: %s", a->path, strerror(e));
         }
     }
     return QB_OK;
@@ -723,9 +727,21 @@ int results_append(results_appender *a, const result_row *r, qb_error *err) {
     if (!len)
         return qb_internal(err, "results row too long");
     /* One write() of the whole line: a kill leaves it whole or absent (a cut tail is dropped). */
-    if (write(a->fd, buf, len) != (ssize_t)len)
-        return qb_internal(err, "cannot append a results row: %s", strerror(errno));
-    return QB_OK;
+    off_t before = lseek(a->fd, 0, SEEK_END);
+    ssize_t w = write(a->fd, buf, len);
+    if (w == (ssize_t)len)
+        return QB_OK;
+    /* A short write says nothing of why; the next byte meets the reason (a full disk). */
+    int e = errno;
+    if (w >= 0) {
+        ssize_t w2 = write(a->fd, buf + w, len - (size_t)w);
+        if (w2 == (ssize_t)(len - (size_t)w))
+            return QB_OK; /* whole after all, in two pieces */
+        e = w2 < 0 ? errno : EIO;
+    }
+    if (before >= 0 && ftruncate(a->fd, before) != 0) /* no half row stays behind */
+        e = e ? e : errno;
+    return qb_internal(err, "cannot append a row to %s: %s", a->path, strerror(e));
 }
 
 void results_append_close(results_appender *a) {
@@ -754,15 +770,27 @@ int results_mkdirs(const char *dir, qb_error *err) {
 int results_write_text(const char *path, const char *text, size_t len, qb_error *err) {
     char tmp[4200];
     snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "w");
-    if (!f)
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
         return qb_fail(err, "cannot write %s: %s", tmp, strerror(errno));
-    int bad = fwrite(text, 1, len, f) != len;
-    bad |= fflush(f) != 0 || fsync(fileno(f)) != 0;
-    bad |= fclose(f) != 0;
-    if (bad || rename(tmp, path)) {
-        remove(tmp);
-        return qb_internal(err, "cannot write %s: %s", path, strerror(errno));
+    /* The first failure's errno is the cause; later calls may set another. */
+    int e = 0;
+    for (size_t at = 0; !e && at < len;) {
+        ssize_t w = write(fd, text + at, len - at);
+        if (w > 0)
+            at += (size_t)w;
+        else if (w == 0 || errno != EINTR)
+            e = w == 0 ? EIO : errno;
+    }
+    if (!e && fsync(fd) != 0)
+        e = errno;
+    if (close(fd) != 0 && !e)
+        e = errno;
+    if (!e && rename(tmp, path) != 0)
+        e = errno;
+    if (e) {
+        unlink(tmp);
+        return qb_internal(err, "cannot write %s: %s", path, strerror(e));
     }
     return QB_OK;
 }
@@ -834,13 +862,18 @@ int results_write_h5(const char *dir, const result_table *t, qb_error *err) {
     hid_t space = H5Screate_simple(1, dims, NULL);
     hid_t ds = H5Dcreate2(w.file, "/results", type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     herr_t e = ds < 0 ? -1 : t->n ? H5Dwrite(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, t->rows) : 0;
-    if (ds >= 0)
-        H5Dclose(ds);
+    char why[512] = "";
+    if (e < 0)
+        h5_last_cause(why, sizeof why);
+    if (ds >= 0 && H5Dclose(ds) < 0 && e >= 0) {
+        h5_last_cause(why, sizeof why);
+        e = -1;
+    }
     H5Sclose(space);
     H5Tclose(type);
     if (e < 0) {
         h5_writer_abort(&w);
-        return qb_internal(err, "cannot write the results table to %s", path);
+        return qb_internal(err, "cannot write the results table to %s: %s", path, why);
     }
     s = h5_writer_string_attr(&w, "/results", "description",
                               "one row per cell: parameters, stored bits by item, achieved ratio, "

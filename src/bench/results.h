@@ -96,8 +96,11 @@ int results_scan(const char *dir, results_line_fn fn, void *ctx, qb_error *err);
  * or absent (the final rewrite fsyncs; a power cut may lose the last rows, never corrupt them). */
 typedef struct {
     int fd;
+    char path[4200];
 } results_appender;
 int results_append_open(results_appender *a, const char *dir, qb_error *err);
+/* A failed append takes its partial line back and names the cause (errno, also after a short
+ * write). */
 int results_append(results_appender *a, const result_row *r, qb_error *err);
 void results_append_close(results_appender *a);
 

@@ -47,6 +47,11 @@ void h5_writer_abort(h5_writer *w);                /* close and remove the tempo
 int h5_write_matrix(const char *path, const char *dataset, const matrix *m, const h5_attrs *attrs,
                     qb_error *err);
 
+/* Why the last HDF5 call failed, on one line: the system's error when the library recorded one
+ * ("No space left on device"), else its innermost message. Call it right after the failure:
+ * the next HDF5 call clears the record. */
+void h5_last_cause(char *buf, size_t len);
+
 /* HDF5 library version, for results rows. */
 const char *h5_version(void);
 
