@@ -48,6 +48,42 @@ copy=$(ls res/results.csv.bad-* 2>/dev/null | head -1)
 "$Q" run small.lua --out res 2>err || bad "resume after repair: $(cat err)"
 grep -q "8 already done, 0 to run" err || bad "resume after repair reran cells: $(cat err)"
 
+# One writer per directory: while a run holds it, a second run, a merge into it and a repair are
+# refused with exit 2, naming the holder; nothing is written twice; the lock goes with the run.
+cat >slow.lua <<'LUA'
+return { name = "slow", seeds = 60, methods = { "pq" }, ratios = { 4, 8 }, subspaces = { 8 },
+  datasets = { { name = "synthetic", n = 2048, d = 64 } } }
+LUA
+"$Q" run slow.lua --out busy --threads 1 >/dev/null 2>&1 &
+first=$!
+for _ in $(seq 1 200); do
+    grep -q "^pid $first on" busy/.qetbench-lock 2>/dev/null && break
+    sleep 0.05
+done
+for cmd in "run slow.lua --out busy" "merge --out busy res" "results check busy --repair"; do
+    st=0
+    "$Q" $cmd >/dev/null 2>err || st=$?
+    [ "$st" -eq 2 ] && grep -q "busy is in use by another qetbench (pid $first on .* since .*: qetbench run slow.lua)" err ||
+        bad "$cmd while busy is held: exit $st: $(cat err)"
+done
+kill -0 "$first" 2>/dev/null || bad "the first run ended before the others were tried: nothing was tested"
+wait "$first" || bad "the first run failed"
+[ "$(cut -d, -f1 busy/results.csv | sort | uniq -d | wc -l)" -eq 0 ] || bad "a cell was written twice"
+"$Q" run slow.lua --out busy >/dev/null 2>err || bad "the lock outlived its run: $(cat err)"
+
+# Temporaries of a killed writer are removed by the next run; a live process's are kept.
+sh -c 'exit 0' &
+dead=$!
+wait "$dead"
+mkdir -p res/figures/synthetic
+touch "res/summary.csv.tmp.$dead" "res/results.h5.tmp-$dead" "res/figures/synthetic/fig.dat.tmp.$dead" \
+    "res/results.csv.tmp.$$"
+"$Q" run small.lua --out res >/dev/null 2>err || bad "run with stale temporaries: $(cat err)"
+grep -q "removed 3 temporaries left by a killed run" err || bad "stale temporaries: $(cat err)"
+[ "$(find res -name "*.tmp*$dead" | wc -l)" -eq 0 ] || bad "left: $(find res -name "*.tmp*$dead")"
+[ -e "res/results.csv.tmp.$$" ] || bad "a live process's temporary was removed"
+rm -f "res/results.csv.tmp.$$"
+
 # A full disk (here a file-size limit: every write past it fails with EFBIG): each command stops
 # with exit 1 and the true cause, no crash at exit, no temporary left, whole rows only.
 full() { # full KB COMMAND...

@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "results.h"
+#include "results_lock.h"
 #include "sweep.h"
 
 static const char usage[] =
@@ -41,8 +42,13 @@ int cmd_merge(int argc, char **argv, qb_error *err) {
     }
     if (!out || optind >= argc)
         return qb_fail(err, "merge needs --out DIR and at least one source directory");
+    results_lock lock;
+    int s = results_lock_take(&lock, out, "qetbench merge", err);
+    if (s)
+        return s;
+    results_remove_stale(out);
     result_table all;
-    int s = results_read(out, &all, err);
+    s = results_read(out, &all, err);
     size_t added = 0;
     for (int i = optind; !s && i < argc; i++) {
         result_table t;
@@ -74,5 +80,6 @@ int cmd_merge(int argc, char **argv, qb_error *err) {
     if (!s)
         fprintf(stderr, "merged %zu new rows into %s (%zu rows)\n", added, out, all.n);
     result_table_free(&all);
+    results_lock_release(&lock);
     return s;
 }

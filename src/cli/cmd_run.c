@@ -9,6 +9,7 @@
 #include "lua_api.h"
 #include "plot.h"
 #include "results.h"
+#include "results_lock.h"
 #include "sweep.h"
 
 static const char usage[] =
@@ -103,11 +104,21 @@ int cmd_run(int argc, char **argv, qb_error *err) {
     else
         snprintf(dir, sizeof dir, "results/%s", cfg->name);
     o.out_dir = dir;
-    s = sweep_run(cfg, &o, err);
+    /* One writer per directory, from the first row to the last figure. */
+    results_lock lock;
+    char command[4200];
+    snprintf(command, sizeof command, "qetbench run %s", o.config_path);
+    s = results_lock_take(&lock, dir, command, err);
+    size_t stale = s ? 0 : results_remove_stale(dir);
+    if (stale)
+        fprintf(stderr, "%s: removed %zu temporaries left by a killed run\n", dir, stale);
+    if (!s)
+        s = sweep_run(cfg, &o, err);
     int plots = cfg->plots && o.shards == 1;
     free(cfg);
     if (!s && plots)
         s = plot_all(dir, 1, err);
+    results_lock_release(&lock);
     if (!s)
         fprintf(stderr, "results in %s/ (results.csv, results.h5, summary.csv%s)\n", dir,
                 plots ? ", figures/, headline.md, claims.md" : "");
