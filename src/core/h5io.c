@@ -1,5 +1,6 @@
 /* h5io.c - HDF5 reading and atomic writing of matrices. */
 #include "h5io.h"
+#include "h5io_private.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -17,7 +18,7 @@ static void start_once(void) {
     H5dont_atexit();
 }
 
-static void quiet(void) {
+void h5io_quiet(void) {
     static pthread_once_t once = PTHREAD_ONCE_INIT;
     pthread_once(&once, start_once);
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
@@ -66,7 +67,7 @@ static void drop_temporary(const char *path) {
     unlink(path);
 }
 
-static void split_spec(const char *spec, char *file, size_t flen, char *path, size_t plen) {
+void h5io_split_spec(const char *spec, char *file, size_t flen, char *path, size_t plen) {
     const char *colon = strstr(spec, ":/");
     if (colon) {
         size_t len = (size_t)(colon - spec);
@@ -81,8 +82,8 @@ static void split_spec(const char *spec, char *file, size_t flen, char *path, si
     }
 }
 
-static int open_for_reading(const char *file, hid_t *fid, qb_error *err) {
-    quiet();
+int h5io_open_for_reading(const char *file, hid_t *fid, qb_error *err) {
+    h5io_quiet();
     FILE *f = fopen(file, "rb");
     if (!f)
         return qb_fail(err, "cannot open '%s': %s", file, strerror(errno));
@@ -95,82 +96,11 @@ static int open_for_reading(const char *file, hid_t *fid, qb_error *err) {
     return QB_OK;
 }
 
-static unsigned type_bits(hid_t dtype) {
-    return (unsigned)(H5Tget_size(dtype) * 8);
-}
-
-static int read_uint_attr(hid_t obj, const char *name, unsigned *out) {
-    if (H5Aexists(obj, name) <= 0)
-        return -1;
-    hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
-    if (a < 0)
-        return -1;
-    unsigned v = 0;
-    herr_t r = H5Aread(a, H5T_NATIVE_UINT, &v);
-    H5Aclose(a);
-    if (r < 0)
-        return -1;
-    *out = v;
-    return 0;
-}
-
-int h5_read_matrix(const char *spec, matrix *out, unsigned *source_bits, qb_error *err) {
-    char file[4096], path[1024];
-    split_spec(spec, file, sizeof file, path, sizeof path);
-    *out = (matrix){0};
-    hid_t fid;
-    int s = open_for_reading(file, &fid, err);
-    if (s)
-        return s;
-    hid_t ds = -1, space = -1, dtype = -1;
-    if (H5Lexists(fid, path, H5P_DEFAULT) <= 0 || (ds = H5Dopen2(fid, path, H5P_DEFAULT)) < 0) {
-        s = qb_fail(err, "'%s' has no dataset '%s'", file, path);
-        goto done;
-    }
-    space = H5Dget_space(ds);
-    dtype = H5Dget_type(ds);
-    int rank = H5Sget_simple_extent_ndims(space);
-    if (rank != 2) {
-        s = qb_fail(err, "'%s:%s' has rank %d; a matrix needs rank 2", file, path, rank);
-        goto done;
-    }
-    H5T_class_t cls = H5Tget_class(dtype);
-    if (cls != H5T_FLOAT && cls != H5T_INTEGER) {
-        s = qb_fail(err, "'%s:%s' is not numeric", file, path);
-        goto done;
-    }
-    hsize_t dims[2];
-    H5Sget_simple_extent_dims(space, dims, NULL);
-    s = matrix_alloc(out, (size_t)dims[0], (size_t)dims[1], err);
-    if (s)
-        goto done;
-    if (H5Dread(ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, out->data) < 0) {
-        s = qb_fail(err, "cannot read '%s:%s' as float32", file, path);
-        goto done;
-    }
-    char what[5200];
-    snprintf(what, sizeof what, "'%s:%s'", file, path);
-    s = matrix_check_finite(out, what, err);
-    if (source_bits && read_uint_attr(ds, "source_bits", source_bits) != 0)
-        *source_bits = cls == H5T_FLOAT ? type_bits(dtype) : 32;
-done:
-    if (dtype >= 0)
-        H5Tclose(dtype);
-    if (space >= 0)
-        H5Sclose(space);
-    if (ds >= 0)
-        H5Dclose(ds);
-    H5Fclose(fid);
-    if (s)
-        matrix_free(out);
-    return s;
-}
-
 int h5_read_string_attr(const char *file, const char *dataset, const char *name, char *buf,
                         size_t len, qb_error *err) {
     buf[0] = 0;
     hid_t fid;
-    int s = open_for_reading(file, &fid, err);
+    int s = h5io_open_for_reading(file, &fid, err);
     if (s)
         return s;
     hid_t obj = H5Oopen(fid, dataset, H5P_DEFAULT);
@@ -207,7 +137,7 @@ int h5_read_string_attr(const char *file, const char *dataset, const char *name,
 }
 
 int h5_writer_open(h5_writer *w, const char *path, qb_error *err) {
-    quiet();
+    h5io_quiet();
     if (snprintf(w->final_path, sizeof w->final_path, "%s", path) >= (int)sizeof w->final_path ||
         snprintf(w->tmp_path, sizeof w->tmp_path, "%s.tmp-%ld", path, (long)getpid()) >=
             (int)sizeof w->tmp_path)
@@ -337,7 +267,7 @@ int h5_write_matrix(const char *path, const char *dataset, const matrix *m, cons
 const char *h5_version(void) {
     static char v[32];
     unsigned maj, min, rel;
-    quiet();
+    h5io_quiet();
     H5get_libversion(&maj, &min, &rel);
     snprintf(v, sizeof v, "%u.%u.%u", maj, min, rel);
     return v;

@@ -19,8 +19,14 @@ typedef struct {
 } h5_attrs;
 
 /* "FILE.h5" or "FILE.h5:/path" (default /matrix). source_bits (optional): the dataset's
- * `source_bits` attribute, else the stored type's width. Rejects rank != 2 and NaN/Inf. */
+ * `source_bits` attribute, else the stored type's width. Rejects rank != 2, NaN/Inf, a size
+ * beyond the memory bound, stored bytes that do not match the shape and type (or lie past the
+ * file's end), data never written, external files that are short or outside the file's folder,
+ * and virtual datasets. libhdf5 reads in a child process: a file that crashes it is an error. */
 int h5_read_matrix(const char *spec, matrix *out, unsigned *source_bits, qb_error *err);
+/* The same checks and reading in this process, without the child: for fuzzing the checks (a
+ * crash of the library then crashes the caller). */
+int h5_read_matrix_here(const char *spec, matrix *out, unsigned *source_bits, qb_error *err);
 
 /* Reads a string attribute of a dataset into buf ("" when absent). */
 int h5_read_string_attr(const char *file, const char *dataset, const char *name, char *buf,
