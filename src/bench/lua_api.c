@@ -1050,7 +1050,11 @@ static int lua_failed(lua_State *L, int status, const char *path, qb_error *err)
                        "%s: the config used more than %zu MiB of Lua memory (a config is data: "
                        "it needs a few)",
                        path, sb->limits.max_memory >> 20);
-    return qb_fail(err, "%s", lua_sandbox_message(L, -1));
+    int s = qb_fail(err, "%s", lua_sandbox_message(L, -1));
+    for (char *c = err->msg; *c; c++) /* error("a\nb"): still one line */
+        if (*c == '\n' || *c == '\r')
+            *c = ' ';
+    return s;
 }
 
 /* Everything Lua does for one config, on the worker thread. */
