@@ -169,8 +169,11 @@ static int npy_field(const char *h, const char *key, char *buf, size_t len) {
             depth--;
         else if (depth == 0 && (*p == ',' || *p == '}'))
             break;
-        buf[n++] = *p;
+        /* it may be quoted in an error: control bytes (a newline) become '?' */
+        buf[n++] = (unsigned char)*p < 0x20 || *p == 0x7f ? '?' : *p;
     }
+    while (n > 0 && (buf[n - 1] == ' ' || buf[n - 1] == '?'))
+        n--;
     buf[n] = 0;
     return 0;
 }

@@ -225,6 +225,8 @@ int wink_read(const char *path, size_t max_rows, matrix *out, wink_info *info, q
                 norm_index = u;
             else
                 word_index = u;
+        } else if (!strcmp(key, "vectors") && saw_vectors) {
+            st = fail(&s, "a second \"vectors\" object");
         } else if (!strcmp(key, "vectors")) {
             /* The header fields come first in wink's files; they size the output. */
             size_t d = info->dimensions;
