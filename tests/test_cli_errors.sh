@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # test_cli_errors.sh - bad input gets one clear line on stderr, exit status 2 and no output file.
-# usage: test_cli_errors.sh QETBENCH MAKE_BAD_H5
+# usage: test_cli_errors.sh QETBENCH MAKE_BAD_H5 CRASHING_H5
 set -u
 Q=$1
 MAKE_BAD=$2
+CRASHING=$3 # a file that crashes libhdf5 1.10.8 (found by fuzzing)
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 fail=0
@@ -54,6 +55,11 @@ q both-sources "exactly one of" pq --data "$dir/good.h5" --synthetic 8,8 --ratio
 "$MAKE_BAD" "$dir" || { echo "FAIL writing malformed files"; exit 1; }
 q nan "contains NaN at row 1, column 2" pq --data "$dir/nan.h5" --ks 2 --subspaces 2
 q rank-3 "has rank 3" pq --data "$dir/rank3.h5" --ks 2
+# declared, not stored: 2^40 rows in a 1.4 KB file; external data shorter than declared
+q never-written "stores no data" rtn --data "$dir/huge.h5" --bits 4
+q short-external "but that file has 100" rtn --data "$dir/external.h5" --bits 4
+# the library crashes on this file; it reads in a child, so the crash is an error
+q library-crash "crashed the HDF5 library (Segmentation fault)" rtn --data "$CRASHING" --bits 4
 # values near float32's largest: the error would overflow; refused, never an ok NaN result
 q overflow-rtn "non-finite error" rtn --data "$dir/overflow.h5" --bits 4
 q overflow-opq "overflows float32" opq --data "$dir/overflow.h5" --ks 4
