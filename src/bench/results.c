@@ -580,7 +580,7 @@ int results_scan(const char *dir, results_line_fn fn, void *ctx, qb_error *err) 
     char *line = NULL, *copy = NULL;
     size_t cap = 0, copy_cap = 0;
     ssize_t len;
-    int map[MAX_COLUMNS + 8], n_header = 0, s = QB_OK;
+    int map[MAX_COLUMNS + 9], n_header = 0, s = QB_OK; /* as many as split_csv gives */
     long lineno = 0;
     key_set seen = {0};
     while (!s && (len = getline(&line, &cap, f)) > 0) {
@@ -618,6 +618,10 @@ int results_scan(const char *dir, results_line_fn fn, void *ctx, qb_error *err) 
                 if (map[i] == -1)
                     s = qb_fail(err, "%s: unknown column '%s' in the header", path,
                                 printable(fields[i], shown, sizeof shown));
+                for (int k = 0; !s && k < i; k++)
+                    if (map[i] >= 0 && map[k] == map[i])
+                        s = qb_fail(err, "%s: column '%s' twice in the header", path,
+                                    columns[map[i]].name);
             }
             continue;
         }
