@@ -53,6 +53,8 @@ static int string(scan *s, char *buf, size_t len) {
     while (s->c != '"') {
         if (s->c == EOF)
             return fail(s, "unterminated string");
+        if (s->c < 0x20) /* JSON escapes them; words end up quoted in messages */
+            return fail(s, "a control character in a string");
         if (s->c == '\\') {
             if (buf && n + 1 < len)
                 buf[n++] = '\\';
