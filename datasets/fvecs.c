@@ -1,5 +1,6 @@
 /* fvecs.c - readers for .fvecs/.ivecs/.bvecs, .fbin and .npy; every row count and dimension is
- * checked against the file size before anything is allocated. */
+ * checked against the file size (in overflow-checked arithmetic) and the memory bound before
+ * anything is allocated. */
 #define _FILE_OFFSET_BITS 64
 #include "fvecs.h"
 
@@ -10,6 +11,7 @@
 #include <string.h>
 
 #include "safetensors.h"
+#include "sizes.h"
 
 /* No real data set has wider rows; keeps d * n products far from overflow. */
 #define MAX_DIM (1u << 24)
@@ -126,7 +128,9 @@ static int read_fbin(FILE *f, const char *path, size_t max_rows, matrix *out, un
         return qb_fail(err, "'%s' is truncated: no .fbin header", path);
     if (hd[0] == 0 || hd[1] == 0 || hd[1] > MAX_DIM)
         return qb_fail(err, "'%s' has an impossible .fbin header (n %u, d %u)", path, hd[0], hd[1]);
-    uint64_t want = 8 + 4ull * hd[0] * hd[1];
+    uint64_t want = 0;
+    if (size_mul3(4, hd[0], hd[1], &want) || size_add(want, 8, &want))
+        return qb_fail(err, "'%s' has an impossible .fbin header (n %u, d %u)", path, hd[0], hd[1]);
     if (size != want)
         return qb_fail(err, "'%s' is %s: header says %u x %u (%llu bytes), the file has %llu", path,
                        size < want ? "truncated" : "longer than its header", hd[0], hd[1],
@@ -165,8 +169,11 @@ static int npy_field(const char *h, const char *key, char *buf, size_t len) {
             depth--;
         else if (depth == 0 && (*p == ',' || *p == '}'))
             break;
-        buf[n++] = *p;
+        /* it may be quoted in an error: control bytes (a newline) become '?' */
+        buf[n++] = (unsigned char)*p < 0x20 || *p == 0x7f ? '?' : *p;
     }
+    while (n > 0 && (buf[n - 1] == ' ' || buf[n - 1] == '?'))
+        n--;
     buf[n] = 0;
     return 0;
 }
@@ -222,7 +229,10 @@ static int read_npy(FILE *f, const char *path, size_t max_rows, matrix *out, uns
     if (n == 0 || d == 0 || d > MAX_DIM || n > (1ull << 40))
         return qb_fail(err, "'%s': impossible .npy shape %s", path, shape);
     size_t es = types[ti].es;
-    uint64_t want = data_start + n * d * es;
+    uint64_t data_bytes = 0, want = 0;
+    if (size_mul3(n, d, es, &data_bytes) || size_add(data_start, data_bytes, &want))
+        return qb_fail(err, "'%s': impossible .npy shape %s (its size overflows 64 bits)", path,
+                       shape);
     if (size != want)
         return qb_fail(err,
                        "'%s' is %s: shape %llu x %llu of %s needs %llu bytes, the file has "
@@ -233,10 +243,16 @@ static int read_npy(FILE *f, const char *path, size_t max_rows, matrix *out, uns
     size_t rows = (size_t)n;
     if (max_rows && max_rows < rows && !fortran)
         rows = max_rows;
-    size_t count = fortran ? (size_t)(n * d) : rows * (size_t)d;
+    size_t count = fortran ? (size_t)(n * d) : rows * (size_t)d; /* n * d * es fits: checked */
+    /* Fortran order holds the raw columns and their float copy besides the matrix. */
+    uint64_t need = (uint64_t)count * es + (fortran ? (uint64_t)count * sizeof(float) : 0);
+    char what[4200];
+    snprintf(what, sizeof what, "reading '%s' (%llu x %llu of %s)", path, n, d, descr);
+    int s = size_check_memory(what, need, err);
+    if (s)
+        return s;
     unsigned char *raw = malloc(count * es);
     float *tmp = fortran ? malloc(count * sizeof(float)) : NULL;
-    int s = QB_OK;
     if (!raw || (fortran && !tmp)) {
         s = qb_oom(err);
     } else if (fseeko(f, (off_t)data_start, SEEK_SET) != 0 || fread(raw, es, count, f) != count) {

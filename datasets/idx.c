@@ -1,10 +1,21 @@
 /* idx.c - reads uint8 IDX files through zlib's gz interface (which passes plain files through),
- * checking the header and that the data is all there. */
+ * checking the header against what the file can hold and that the data is all there. */
+#define _FILE_OFFSET_BITS 64
 #include "idx.h"
 
+#include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <zlib.h>
+
+#include "sizes.h"
+
+/* Deflate never packs more than 1032 bytes into one (RFC 1951's longest match per code), so a
+ * compressed file of c bytes holds at most about 1032 c. */
+#define DEFLATE_MAX_RATIO 1032
 
 int idx_read(const char *path, size_t max_items, matrix *out, size_t dims[3], qb_error *err) {
     *out = (matrix){0};
@@ -40,7 +51,27 @@ int idx_read(const char *path, size_t max_items, matrix *out, size_t dims[3], qb
     }
     if (max_items && max_items < n)
         n = max_items;
-    if ((s = matrix_alloc(out, n, width, err))) {
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        gzclose(f);
+        return qb_fail(err, "cannot open '%s': %s", path, strerror(errno));
+    }
+    /* n * width < 2^56: no wrap */
+    uint64_t need = (uint64_t)n * width, room = (uint64_t)st.st_size;
+    if (!gzdirect(f))
+        room = room > UINT64_MAX / DEFLATE_MAX_RATIO ? UINT64_MAX : room * DEFLATE_MAX_RATIO;
+    if (need > room) {
+        gzclose(f);
+        return qb_fail(err,
+                       "'%s' declares %zu items of %zu x %zu bytes (%llu bytes), more than its "
+                       "%llu bytes%s can hold",
+                       path, dims[0], dims[1], dims[2], (unsigned long long)need,
+                       (unsigned long long)st.st_size, gzdirect(f) ? "" : " of compressed data");
+    }
+    char what[4200];
+    snprintf(what, sizeof what, "'%s' (%zu items of %zu bytes) as float32", path, n, width);
+    if ((s = size_check_memory(what, need * sizeof(float), err)) ||
+        (s = matrix_alloc(out, n, width, err))) {
         gzclose(f);
         return s;
     }

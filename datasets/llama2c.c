@@ -12,8 +12,11 @@
 #include "h5io.h"
 #include "matrix.h"
 #include "sha256.h"
+#include "sizes.h"
 
-/* Bigger than any released model and small enough that no size product overflows 64 bits. */
+/* Bigger than any released model and small enough that no size product overflows 64 bits: with
+ * at most 4096 layers, the largest block holds 2^12 * 2^20 * 2^20 floats and the file < 2^58
+ * bytes. */
 #define MAX_SIDE (1 << 20)
 /* Magic of llama2.c's newer "version" exports ("ak42"); those use another layout. */
 #define VERSIONED_MAGIC 0x616b3432
@@ -35,7 +38,7 @@ static int check_config(const char *path, const int32_t h[7], llama2c_config *c,
                        "format (llama2.c export --version 0) is read",
                        path);
     for (int i = 0; i < 7; i++) {
-        int32_t v = i == 5 && h[i] < 0 ? -h[i] : h[i];
+        int64_t v = i == 5 ? llabs((long long)h[i]) : h[i]; /* wide: -INT32_MIN does not fit */
         if (v <= 0 || v > MAX_SIDE)
             return qb_fail(err, "'%s' is not a llama2.c checkpoint: header field %d is %d", path, i,
                            (int)h[i]);
@@ -45,7 +48,7 @@ static int check_config(const char *path, const int32_t h[7], llama2c_config *c,
                           .n_layers = h[2],
                           .n_heads = h[3],
                           .n_kv_heads = h[4],
-                          .vocab_size = abs(h[5]),
+                          .vocab_size = h[5] < 0 ? -h[5] : h[5], /* |h[5]| <= MAX_SIDE */
                           .seq_len = h[6],
                           .shared_classifier = h[5] > 0};
     if (c->dim % c->n_heads || c->n_heads % c->n_kv_heads || (c->dim / c->n_heads) % 2 ||
@@ -141,6 +144,12 @@ int llama2c_load(const char *path, llama2c_model *m, qb_error *err) {
     if (s)
         return s;
     uint64_t floats = t[nt - 1].offset + (uint64_t)t[nt - 1].rows * t[nt - 1].cols;
+    char what[4200];
+    snprintf(what, sizeof what, "the weights of '%s'", path);
+    if ((s = size_check_memory(what, floats * sizeof(float), err))) {
+        fclose(f);
+        return s;
+    }
     m->data = malloc(floats * sizeof(float));
     if (!m->data) {
         fclose(f);

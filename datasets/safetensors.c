@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "h5io.h"
+#include "sizes.h"
 
 /* Real headers are a few hundred kilobytes at most (7B: ~30 kB per shard). */
 #define MAX_HEADER (100u << 20)
@@ -225,6 +226,55 @@ static int check_tensor(const char *path, const safetensors_tensor *t, uint64_t 
     return QB_OK;
 }
 
+static int by_begin(const void *a, const void *b) {
+    const safetensors_tensor *x = *(const safetensors_tensor *const *)a,
+                             *y = *(const safetensors_tensor *const *)b;
+    return x->begin < y->begin   ? -1
+           : x->begin > y->begin ? 1
+                                 : (x->end > y->end) - (x->end < y->end);
+}
+
+static int by_name(const void *a, const void *b) {
+    return strcmp((*(const safetensors_tensor *const *)a)->name,
+                  (*(const safetensors_tensor *const *)b)->name);
+}
+
+/* As the format requires (and its reference reader checks): the tensors' byte ranges tile the
+ * data section exactly, so no two share a byte and nothing hides between or after them; and no
+ * name is given twice. */
+static int check_layout(const safetensors_file *sf, uint64_t data_bytes, qb_error *err) {
+    const safetensors_tensor **order = malloc((sf->n + 1) * sizeof *order);
+    if (!order)
+        return qb_oom(err);
+    for (size_t i = 0; i < sf->n; i++)
+        order[i] = &sf->t[i];
+    qsort(order, sf->n, sizeof *order, by_begin);
+    int s = QB_OK;
+    uint64_t at = 0;
+    for (size_t i = 0; !s && i < sf->n; i++) {
+        const safetensors_tensor *t = order[i];
+        if (t->begin != at)
+            s = qb_fail(err,
+                        "'%s': tensor '%s' starts at data byte %llu, but the tensors before it end "
+                        "at %llu (%s)",
+                        sf->path, t->name, (unsigned long long)t->begin, (unsigned long long)at,
+                        t->begin < at ? "overlapping tensors" : "a gap between tensors");
+        at = t->end;
+    }
+    qsort(order, sf->n, sizeof *order, by_name);
+    for (size_t i = 1; !s && i < sf->n; i++)
+        if (!strcmp(order[i - 1]->name, order[i]->name))
+            s = qb_fail(err, "'%s' names tensor '%s' twice", sf->path, order[i]->name);
+    if (!s && at != data_bytes)
+        s = qb_fail(err,
+                    "'%s': %llu bytes after the last tensor (the data section has %llu, the "
+                    "tensors cover %llu): not a safetensors file, or one with something appended",
+                    sf->path, (unsigned long long)(data_bytes - at), (unsigned long long)data_bytes,
+                    (unsigned long long)at);
+    free(order);
+    return s;
+}
+
 int safetensors_open(const char *path, safetensors_file *sf, qb_error *err) {
     memset(sf, 0, sizeof *sf);
     snprintf(sf->path, sizeof sf->path, "%s", path);
@@ -300,7 +350,14 @@ int safetensors_open(const char *path, safetensors_file *sf, qb_error *err) {
         }
     if (!s)
         s = expect(&j, '}');
+    if (!s) { /* the header may be padded with spaces, nothing else */
+        skip_ws(&j);
+        if (j.p < j.end)
+            s = bad(&j, "bytes after the header's closing brace");
+    }
     free(h);
+    if (!s)
+        s = check_layout(sf, size - sf->data_start, err);
     if (s)
         safetensors_close(sf);
     return s;
@@ -326,10 +383,18 @@ int safetensors_read(safetensors_file *sf, size_t i, matrix *out, qb_error *err)
     }
     for (size_t d = 1; d < t->ndim; d++)
         cols *= (size_t)t->shape[d];
-    int s = matrix_alloc(out, rows, cols, err);
+    size_t es = safetensors_bits(t->dtype) / 8;
+    /* rows * cols * es was checked against the file when it was opened; widened types also hold
+     * the raw bytes while they convert. */
+    char what[4400];
+    snprintf(what, sizeof what, "tensor '%s' of '%s' as float32", t->name, sf->path);
+    uint64_t need = (uint64_t)rows * cols * (sizeof(float) + (t->dtype == ST_F32 ? 0 : es));
+    int s = size_check_memory(what, need, err);
+    if (!s)
+        s = matrix_alloc(out, rows, cols, err);
     if (s)
         return s;
-    size_t count = rows * cols, es = safetensors_bits(t->dtype) / 8;
+    size_t count = rows * cols;
     unsigned char *raw = t->dtype == ST_F32 ? (unsigned char *)out->data : malloc(count * es);
     if (!raw) {
         matrix_free(out);

@@ -49,25 +49,45 @@ int synthetic_generate(matrix *out, size_t n, size_t d, const synthetic_spec *sp
     return QB_OK;
 }
 
+/* Every generated element must be a finite float32: a huge mean or spread overflows it. */
+static int finite_or_free(matrix *out, const char *what, int s, qb_error *err) {
+    if (!s && (s = matrix_check_finite(out, what, err)))
+        matrix_free(out);
+    return s;
+}
+
 int synthetic_gaussian(matrix *out, size_t n, size_t d, double mu, double sigma, uint64_t seed,
                        qb_error *err) {
+    *out = (matrix){0};
+    if (!isfinite(mu) || !(sigma > 0) || !isfinite(sigma))
+        return qb_fail(err, "a Gaussian needs a finite mean and a finite sd > 0 (got %g, %g)", mu,
+                       sigma);
     int s = matrix_alloc(out, n, d, err);
     if (!s && rng_gaussian_fill(out->data, n * d, mu, sigma, seed, 0, RNG_STREAM_DATA)) {
         matrix_free(out);
         s = qb_oom(err);
     }
-    return s;
+    return finite_or_free(out, "the Gaussian matrix (float32 overflows: mean or sd too large)", s,
+                          err);
 }
 
 int synthetic_lowrank(matrix *out, size_t n, size_t d, size_t rank, double noise, uint64_t seed,
                       qb_error *err) {
     if (rank < 1 || rank > d)
         return qb_fail(err, "--rank must be in 1..d (got %zu, d = %zu)", rank, d);
-    if (!(noise >= 0))
-        return qb_fail(err, "--noise must be at least 0");
+    *out = (matrix){0};
+    if (!(noise >= 0) || !isfinite(noise))
+        return qb_fail(err, "--noise must be a finite number at least 0");
+    /* The matrix first: its size check bounds n * d, so n * rank * 8 <= 2 n d 4 cannot wrap. */
+    int s = matrix_alloc(out, n, d, err);
+    if (s)
+        return s;
     double *z = malloc(n * rank * sizeof *z), *w = malloc(rank * d * sizeof *w); /* (n,r), (r,d) */
     gsl_rng *r = rng_stream(seed, 0, RNG_STREAM_DATA);
-    int s = z && w && r ? matrix_alloc(out, n, d, err) : qb_oom(err);
+    if (!z || !w || !r) {
+        matrix_free(out);
+        s = qb_oom(err);
+    }
     if (!s) {
         /* One stream, drawn in a fixed order (Z, W, then the noise row by row). */
         for (size_t i = 0; i < n * rank; i++)
@@ -86,7 +106,7 @@ int synthetic_lowrank(matrix *out, size_t n, size_t d, size_t rank, double noise
     free(w);
     if (r)
         gsl_rng_free(r);
-    return s;
+    return finite_or_free(out, "the low-rank matrix (float32 overflows: noise too large)", s, err);
 }
 
 int synthetic_ar1(matrix *out, size_t n, size_t d, double rho, uint64_t seed, qb_error *err) {

@@ -7,6 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+
+#include "sizes.h"
 
 typedef struct {
     FILE *f;
@@ -50,6 +53,8 @@ static int string(scan *s, char *buf, size_t len) {
     while (s->c != '"') {
         if (s->c == EOF)
             return fail(s, "unterminated string");
+        if (s->c < 0x20) /* JSON escapes them; words end up quoted in messages */
+            return fail(s, "a control character in a string");
         if (s->c == '\\') {
             if (buf && n + 1 < len)
                 buf[n++] = '\\';
@@ -222,6 +227,8 @@ int wink_read(const char *path, size_t max_rows, matrix *out, wink_info *info, q
                 norm_index = u;
             else
                 word_index = u;
+        } else if (!strcmp(key, "vectors") && saw_vectors) {
+            st = fail(&s, "a second \"vectors\" object");
         } else if (!strcmp(key, "vectors")) {
             /* The header fields come first in wink's files; they size the output. */
             size_t d = info->dimensions;
@@ -233,6 +240,18 @@ int wink_read(const char *path, size_t max_rows, matrix *out, wink_info *info, q
                 break;
             }
             size_t n = max_rows && max_rows < info->size ? max_rows : info->size;
+            /* Each row takes at least two bytes per number ("0,"): a header promising more
+             * than the file holds is refused before the matrix is allocated. */
+            struct stat fs;
+            uint64_t need;
+            if (fstat(fileno(f), &fs) == 0 &&
+                (size_mul3(n, d + 2, 2, &need) || need > (uint64_t)fs.st_size)) {
+                st = qb_fail(err,
+                             "'%s': its header promises %zu vectors of %zu numbers, more than "
+                             "its %lld bytes can hold",
+                             path, n, d, (long long)fs.st_size);
+                break;
+            }
             if ((st = matrix_alloc(out, n, d, err)))
                 break;
             st = vectors(&s, out, n, info, &rows);

@@ -26,12 +26,15 @@ qb_install_packages() {
     apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-# qb_build DIR [meson options...]: configure once, then compile.
+# qb_build DIR [meson options...]: configure (an existing tree takes the options again, so a
+# tree made by an older script gets today's), then compile.
 qb_build() {
     local dir=$1
     shift
     if [ ! -f "$QB_ROOT/$dir/build.ninja" ]; then
         meson setup "$QB_ROOT/$dir" "$QB_ROOT" "$@" >/dev/null
+    else
+        meson configure "$QB_ROOT/$dir" "$@" >/dev/null
     fi
     ninja -C "$QB_ROOT/$dir" >/dev/null
 }

@@ -1,4 +1,6 @@
 /* test_budget.c - the accounting formulas and the solver on hand-computed cases. */
+#include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "budget.h"
@@ -99,6 +101,20 @@ int main(void) {
     st0 = budget_pq(1000, 16, 4, p.stages[0].ks + 1, 32);
     st1 = budget_pq(1000, 16, 4, p.stages[1].ks + 1, 32);
     CHECK(storage_total(&st0) > 39200 && storage_total(&st1) > 16800);
+
+    /* Absurd ratios: the budget saturates instead of converting an out-of-range double
+     * (undefined behaviour, caught by UBSan's float-cast-overflow). */
+    CHECK(budget_for_ratio(512000, 8) == 64000);
+    CHECK(budget_for_ratio(512000, 1e-300) == UINT64_MAX);
+    CHECK(budget_for_ratio(UINT64_MAX, 0.5) == UINT64_MAX);
+    CHECK(budget_for_ratio(512000, NAN) == 0 && budget_for_ratio(512000, -4) == 0);
+    /* ... and the solver then picks the largest setting: every k fits. */
+    p = quant_params_defaults();
+    strcpy(p.method, "pq");
+    p.subspaces = 4;
+    p.ratio = 1e-300;
+    CHECK_OK(method_solve(&p, 1000, 16, &err), &err);
+    CHECK(p.ks == 1000);
 
     accounting_mode m;
     CHECK(accounting_parse("free-imap", &m) == 0 && m == ACCOUNTING_FREE_IMAP);

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # test_cli_errors.sh - bad input gets one clear line on stderr, exit status 2 and no output file.
-# usage: test_cli_errors.sh QETBENCH MAKE_BAD_H5
+# usage: test_cli_errors.sh QETBENCH MAKE_BAD_H5 CRASHING_H5
 set -u
 Q=$1
 MAKE_BAD=$2
+CRASHING=$3 # a file that crashes libhdf5 1.10.8 (found by fuzzing)
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 fail=0
@@ -54,9 +55,24 @@ q both-sources "exactly one of" pq --data "$dir/good.h5" --synthetic 8,8 --ratio
 "$MAKE_BAD" "$dir" || { echo "FAIL writing malformed files"; exit 1; }
 q nan "contains NaN at row 1, column 2" pq --data "$dir/nan.h5" --ks 2 --subspaces 2
 q rank-3 "has rank 3" pq --data "$dir/rank3.h5" --ks 2
+# declared, not stored: 2^40 rows in a 1.4 KB file; external data shorter than declared
+q never-written "stores no data" rtn --data "$dir/huge.h5" --bits 4
+q short-external "but that file has 100" rtn --data "$dir/external.h5" --bits 4
+# the library crashes on this file; it reads in a child, so the crash is an error
+q library-crash "crashed the HDF5 library (Segmentation fault)" rtn --data "$CRASHING" --bits 4
+# values near float32's largest: the error would overflow; refused, never an ok NaN result
+q overflow-rtn "non-finite error" rtn --data "$dir/overflow.h5" --bits 4
+q overflow-opq "overflows float32" opq --data "$dir/overflow.h5" --ks 4
 expect_error unknown-option "unknown or incomplete option" quantize --method pq --bogus 1
 expect_error unknown-command "unknown command" frobnicate
 expect_error gen-missing-args "needs --n, --d and -o" gen synthetic --n 4
+expect_error gen-nan-mean "needs a finite number" gen gaussian --n 4 --d 4 --mean nan
+expect_error gen-inf-data "contains Inf" gen gaussian --n 4 --d 4 --sd 1e300
+
+# an all-zero matrix has no MRE: JSON null, and the note says why
+"$Q" quantize --data "$dir/zero.h5" --method rtn --bits 2 --json >"$dir/json" || { echo "FAIL zero run"; fail=1; }
+python3 -c 'import json, sys; r = json.load(open(sys.argv[1])); sys.exit(0 if r["mre"] is None and "mre undefined" in r["note"] else 1)' "$dir/json" ||
+    { echo "FAIL zero matrix JSON: $(cat "$dir/json")"; fail=1; }
 
 # a good run still works and writes its file
 "$Q" quantize --data "$dir/good.h5" --method pq --subspaces 4 --ratio 4 --json \

@@ -22,6 +22,87 @@ static void write_typed(const char *file, const char *name, hid_t file_type, int
     H5Fclose(f);
 }
 
+/* A chunked float32 dataset of rows x 8 (1024-row chunks); `written` rows of it written. */
+static void write_chunked(const char *file, hsize_t rows, hsize_t written) {
+    hid_t f = H5Fcreate(file, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    hsize_t dims[2] = {rows, 8}, chunk[2] = {1024, 8};
+    hid_t sp = H5Screate_simple(2, dims, NULL), dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    H5Pset_chunk(dcpl, 2, chunk);
+    hid_t ds = H5Dcreate2(f, "/matrix", H5T_IEEE_F32LE, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    if (written) {
+        static float v[1024 * 8];
+        hsize_t start[2] = {0, 0}, count[2] = {written, 8};
+        hid_t ms = H5Screate_simple(2, count, NULL);
+        H5Sselect_hyperslab(sp, H5S_SELECT_SET, start, NULL, count, NULL);
+        H5Dwrite(ds, H5T_NATIVE_FLOAT, ms, sp, H5P_DEFAULT, v);
+        H5Sclose(ms);
+    }
+    H5Dclose(ds);
+    H5Pclose(dcpl);
+    H5Sclose(sp);
+    H5Fclose(f);
+}
+
+/* 16 x 4 floats (1, 2, ...) kept in the external file `name`, then cut to `keep` bytes. */
+static void write_external(const char *dir, const char *file, const char *name, long keep) {
+    hid_t f = H5Fcreate(file, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    hsize_t dims[2] = {16, 4};
+    hid_t sp = H5Screate_simple(2, dims, NULL), dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    H5Pset_external(dcpl, name, 0, 16 * 4 * sizeof(float));
+    hid_t dapl = H5Pcreate(H5P_DATASET_ACCESS);
+    H5Pset_efile_prefix(dapl, dir);
+    hid_t ds = H5Dcreate2(f, "/matrix", H5T_IEEE_F32LE, sp, H5P_DEFAULT, dcpl, dapl);
+    H5Pclose(dapl);
+    float v[64];
+    for (int i = 0; i < 64; i++)
+        v[i] = (float)(i + 1);
+    H5Dwrite(ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, v);
+    H5Dclose(ds);
+    H5Pclose(dcpl);
+    H5Sclose(sp);
+    H5Fclose(f);
+    char bin[600];
+    snprintf(bin, sizeof bin, "%s/%s", dir, name);
+    if (keep >= 0 && truncate(bin, keep) != 0)
+        CHECK_MSG(0, "cannot cut %s", bin);
+}
+
+/* What a file declares is checked before it is read, in the child and in this process alike. */
+static void test_declared(const char *dir) {
+    char path[300];
+    snprintf(path, sizeof path, "%s/declared.h5", dir);
+    int (*readers[2])(const char *, matrix *, unsigned *, qb_error *) = {h5_read_matrix,
+                                                                         h5_read_matrix_here};
+    for (int k = 0; k < 2; k++) {
+        int (*rd)(const char *, matrix *, unsigned *, qb_error *) = readers[k];
+        qb_error e = {0};
+        matrix m = {0};
+        /* 2^40 rows declared in a 1.4 KB file: never written, or beyond the memory bound */
+        write_chunked(path, 1ull << 40, 0);
+        CHECK_MSG(rd(path, &m, NULL, &e) == QB_EINPUT && strstr(e.msg, "stores no data") && !m.data,
+                  "reader %d: %s", k, e.msg);
+        write_chunked(path, 1ull << 40, 1024);
+        CHECK_MSG(rd(path, &m, NULL, &e) == QB_EINPUT && strstr(e.msg, "memory bound") &&
+                      strstr(e.msg, "1099511627776 x 8") && !m.data,
+                  "reader %d: %s", k, e.msg);
+        /* a short external file read as zeros before: refused; a whole one beside the file
+         * reads, wherever the working directory is */
+        write_external(dir, path, "ext.bin", 100);
+        CHECK_MSG(rd(path, &m, NULL, &e) == QB_EINPUT && strstr(e.msg, "that file has 100") &&
+                      !m.data,
+                  "reader %d: %s", k, e.msg);
+        write_external(dir, path, "ext.bin", -1);
+        CHECK_OK(rd(path, &m, NULL, &e), &e);
+        CHECK(m.rows == 16 && m.cols == 4 && m.data[0] == 1 && m.data[63] == 64);
+        matrix_free(&m);
+        char outside[64];
+        snprintf(outside, sizeof outside, "../qb_h5_ext_%ld.bin", (long)getpid());
+        write_external(dir, path, outside, -1);
+        CHECK_MSG(rd(path, &m, NULL, &e) == QB_EINPUT && strstr(e.msg, "outside the file's folder"),
+                  "reader %d: %s", k, e.msg);
+    }
+}
+
 int main(void) {
     qb_error err;
     char dir[] = "/tmp/qb_h5_XXXXXX";
@@ -96,6 +177,9 @@ int main(void) {
     CHECK(h5_write_matrix(spec, "/matrix", &w, NULL, &err) != QB_OK);
     matrix_free(&w);
 
+    test_declared(dir);
+    snprintf(spec, sizeof spec, "%s/../qb_h5_ext_%ld.bin", dir, (long)getpid());
+    unlink(spec); /* where the '..' case put its external file */
     snprintf(spec, sizeof spec, "rm -rf '%s'", dir);
     CHECK(system(spec) == 0);
     return check_done("h5io");

@@ -32,6 +32,87 @@ static result_row row(const char *key, const char *label, uint64_t m, double rat
     return r;
 }
 
+/* Rewrites DIR/results.csv as the header, two good rows and `bad` (a line, or NULL) where
+ * field `col` of the first row is set to `value`; returns results_read's status. */
+static int read_with(const char *dir, const char *col, const char *value, int dup, qb_error *err) {
+    result_row a = row("ka", "pq", 8, 4, 1), b = row("kb", "qet", 8, 4, 1);
+    char la[4096], lb[4096], path[256];
+    results_format_csv(&a, la, sizeof la);
+    results_format_csv(&b, lb, sizeof lb);
+    /* set field `col` of line b */
+    char header[4096];
+    snprintf(header, sizeof header, "%s", results_csv_header());
+    int idx = -1, k = 0;
+    for (char *tok = strtok(header, ",\n"); tok; tok = strtok(NULL, ",\n"), k++)
+        if (col && !strcmp(tok, col))
+            idx = k;
+    char out[8192] = "";
+    lb[strcspn(lb, "\n")] = 0;
+    k = 0;
+    for (char *rest = lb, *tok; (tok = strsep(&rest, ",")); k++) { /* no quoted fields here */
+        if (k)
+            strcat(out, ",");
+        strcat(out, k == idx ? value : tok);
+    }
+    strcat(out, "\n");
+    snprintf(path, sizeof path, "%s/results.csv", dir);
+    FILE *f = fopen(path, "w");
+    fputs(results_csv_header(), f);
+    fputs(la, f);
+    fputs(out, f);
+    if (dup)
+        fputs(la, f);
+    fclose(f);
+    result_table t;
+    int s = results_read(dir, &t, err);
+    result_table_free(&t);
+    return s;
+}
+
+static int count_line(const results_line *l, void *ctx) {
+    size_t *n = ctx;
+    n[0]++;
+    n[1] += l->problem != NULL;
+    n[2] += l->first_line != 0;
+    return 0;
+}
+
+static void test_tampered(const char *dir) {
+    qb_error err = {0};
+    CHECK_OK(read_with(dir, NULL, NULL, 0, &err), &err);
+    struct {
+        const char *col, *value, *msg;
+    } bad[] = {
+        {"target_ratio", "nan", "target_ratio is nan"},
+        {"target_ratio", "inf", "target_ratio is inf"},
+        {"data_mu", "nan", "data_mu is nan"},
+        {"mse", "nan", "mse is nan in an ok row"},
+        {"dataset", "..", "names a directory"},
+        {"label", "../../x", "letters, digits"},
+        {"bits_total", "-5", "bad value '-5'"},
+        {"rtn_bits", "4294967296", "bad value"},
+        {"status", "done", "unknown status"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        qb_error e = {0};
+        int s = read_with(dir, bad[i].col, bad[i].value, 0, &e);
+        CHECK_MSG(s == QB_EINPUT && strstr(e.msg, "results.csv:3: ") && strstr(e.msg, bad[i].msg) &&
+                      strstr(e.msg, "results check"),
+                  "%s = %s: %s", bad[i].col, bad[i].value, e.msg);
+    }
+    /* A NaN measurement is what a row that is not ok holds. */
+    CHECK_OK(read_with(dir, "status", "infeasible", 0, &err), &err);
+    /* The same key twice: refused, naming both lines. */
+    qb_error e = {0};
+    CHECK(read_with(dir, NULL, NULL, 1, &e) == QB_EINPUT && strstr(e.msg, "results.csv:4:") &&
+          strstr(e.msg, "already on line 2"));
+    /* The scanner sees every line: one bad, one doubled. */
+    read_with(dir, "mse", "nan", 1, &e);
+    size_t n[3] = {0};
+    CHECK_OK(results_scan(dir, count_line, n, &err), &err);
+    CHECK(n[0] == 3 && n[1] == 1 && n[2] == 1);
+}
+
 int main(void) {
     qb_error err = {0};
     char dir[] = "/tmp/qb_test_resultsXXXXXX";
@@ -145,6 +226,9 @@ int main(void) {
     CHECK_OK(results_row_get(&o, "bits.total", value, sizeof value, &err), &err);
     CHECK(!strcmp(value, "281474976710655"));
     CHECK(results_row_get(&o, "no_such_column", value, sizeof value, &err) == QB_EINTERNAL);
+
+    /* Tampered or doubled rows: each refused with its line and the way out. */
+    test_tampered(dir);
 
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);

@@ -10,6 +10,7 @@
 #include "lua_api.h"
 #include "shard.h"
 #include "sweep.h"
+#include "sweep_count.h"
 
 static char dir[] = "/tmp/qb_test_sweepXXXXXX";
 
@@ -113,6 +114,8 @@ int main(void) {
     CHECK_OK(sweep_expand(&c, &cells, &n, &err), &err);
     size_t per = 4 + 8 + 48;
     CHECK_MSG(n == 2 * per, "%zu cells", n);
+    /* The count a config's bound is checked with, before any cell exists, is sweep_expand's. */
+    CHECK_MSG(sweep_cell_count(&c) == n, "counted %llu", (unsigned long long)sweep_cell_count(&c));
     for (size_t i = 0; i < n; i++)
         for (size_t j = i + 1; j < n; j++)
             CHECK_MSG(strcmp(cells[i].key, cells[j].key), "duplicate key %s", cells[i].key);
@@ -128,6 +131,26 @@ int main(void) {
         CHECK(cells[a].p.cell != cells[b].p.cell);
         CHECK(cells[a].p.subspaces == 0 && cells[a].p.accounting == ACCOUNTING_FULL);
     }
+    /* ... also with per-method lists, presets and methods that ignore m, l or the accounting. */
+    sweep_config c2;
+    CHECK_OK(
+        lua_config_run(
+            write_file("count.lua",
+                       "return { methods = { 'rtn', { method = 'pq', subspaces = { 2, 4, 8 } },"
+                       " { method = 'qet', preset = 'authors' }, { method = 'qet', label = 'q2',"
+                       " iterations = { 1, 2 } }, 'lloyd' }, subspaces = { 4, 8 },"
+                       " iterations = { 1, 3 }, ratios = { 4, 8, 16 }, seeds = 3,"
+                       " accounting = { 'full', 'free-imap' },"
+                       " datasets = { { name = 's', n = 64, d = 16 }, { name = 'g', n = 64, d = 16,"
+                       " mu = 0, sigma = 1 } } }"),
+            &c2, &has, &err),
+        &err);
+    sweep_cell *cells2;
+    size_t n3;
+    CHECK_OK(sweep_expand(&c2, &cells2, &n3, &err), &err);
+    CHECK_MSG(sweep_cell_count(&c2) == n3 && n3 > 100, "counted %llu, expanded %zu",
+              (unsigned long long)sweep_cell_count(&c2), n3);
+    free(cells2);
     /* Expanding again gives the same keys and seeds (nothing depends on run order). */
     sweep_cell *again;
     size_t n2;

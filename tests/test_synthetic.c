@@ -70,5 +70,17 @@ int main(void) {
     CHECK(synthetic_ar1(&b, 4, 4, 1.0, 1, &err) == QB_EINPUT);
     matrix_free(&a);
     matrix_free(&b);
+
+    /* Parameters that cannot give a finite float32 matrix are refused, never written as Inf. */
+    const double bad[][2] = {{NAN, 1},      {INFINITY, 1}, {0, -1},    {0, 0},
+                             {0, INFINITY}, {1e300, 1},    {0, 1e300}, {-3e38, 1e38}};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        qb_error e = {0};
+        CHECK_MSG(synthetic_gaussian(&a, 16, 4, bad[i][0], bad[i][1], 1, &e) == QB_EINPUT &&
+                      a.data == NULL,
+                  "mu %g sigma %g: %s", bad[i][0], bad[i][1], e.msg);
+    }
+    CHECK(synthetic_lowrank(&a, 16, 4, 2, 1e300, 1, &err) == QB_EINPUT && a.data == NULL);
+    CHECK(synthetic_lowrank(&a, 16, 4, 2, NAN, 1, &err) == QB_EINPUT && a.data == NULL);
     return check_done("synthetic");
 }

@@ -54,6 +54,17 @@ int cell_run(const quant_params *p_in, const matrix *x, cell_result *r, matrix *
     r->charged_bits = storage_charged(&r->bits, p.accounting);
     r->ratio = r->charged_bits ? (double)r->original_bits / (double)r->charged_bits : 0;
     r->error = metrics_compare(x, &out);
+    /* A result is measured or it is not: a reconstruction that overflowed float32 (data near its
+     * largest values) is refused, never reported as ok with a NaN or Inf error. MRE alone may be
+     * undefined: when every element is too close to zero to divide by (the note says so). */
+    if (!isfinite(r->error.mse) || !isfinite(r->error.mae) ||
+        (!isfinite(r->error.mre) && r->error.mre_excluded != x->rows * x->cols)) {
+        s = qb_fail(err,
+                    "%s on this matrix gives a non-finite error (MSE %g): its values overflow "
+                    "float32 arithmetic; nothing is reported",
+                    p.method, r->error.mse);
+        goto done;
+    }
     r->seconds_quantize = t1 - t0;
     r->seconds_dequantize = t2 - t1b;
     r->seconds_fit = tf - t0;
@@ -150,11 +161,15 @@ int cell_fields(const cell_result *r, cell_field_fn fn, void *ctx) {
         stages_text(p, st, sizeof st);
         s = emit(fn, ctx, "stages", FIELD_TEXT, "%s", st);
     }
-    if (!s) /* every output of a free-imap cell says so */
-        s = emit(fn, ctx, "note", FIELD_TEXT, "%s",
-                 p->accounting == ACCOUNTING_FREE_IMAP
-                     ? "free-imap: indicator maps stored but NOT charged"
-                     : "");
+    if (!s) { /* every output of a free-imap cell says so, and of one without an MRE */
+        int free_imap = p->accounting == ACCOUNTING_FREE_IMAP,
+            no_mre =
+                !isfinite(r->error.mre) && r->n * r->d > 0 && r->error.mre_excluded == r->n * r->d;
+        s = emit(fn, ctx, "note", FIELD_TEXT, "%s%s%s",
+                 free_imap ? "free-imap: indicator maps stored but NOT charged" : "",
+                 free_imap && no_mre ? "; " : "",
+                 no_mre ? "mre undefined: every element is within 1e-12 of zero" : "");
+    }
     return s;
 }
 

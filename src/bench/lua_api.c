@@ -3,19 +3,29 @@
 #include "lua_api.h"
 
 #include <ctype.h>
+#include <float.h>
 #include <lauxlib.h>
 #include <limits.h>
 #include <lua.h>
 #include <lualib.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #include "cell.h"
+#include "lua_sandbox.h"
+#include "names.h"
 #include "options.h"
 #include "results.h"
+#include "sweep_count.h"
 
 #define COUNT(a) (sizeof(a) / sizeof *(a))
 
@@ -218,14 +228,10 @@ static int get_num(reader *r, int t, const char *key, double *out, int *found) {
     return s;
 }
 
-/* A name used in keys, file names and CSV: letters, digits and - _ + . = only. */
+/* A name used in keys, file names and CSV (names.h): no path, no "." or "..". */
 static int check_name(reader *r, const char *key, const char *v) {
-    if (!*v)
-        return fail_at(r, key, "'%s' must not be empty", key);
-    for (const char *p = v; *p; p++)
-        if (!isalnum((unsigned char)*p) && !strchr("-_+.=", *p))
-            return fail_at(r, key, "'%s' = \"%s\": use letters, digits and - _ + . = only", key, v);
-    return QB_OK;
+    const char *why = name_problem(v);
+    return why ? fail_at(r, key, "'%s' = \"%s\" %s", key, v, why) : QB_OK;
 }
 
 /* A list field (a number alone counts as a one-element list) of integers in [lo, hi]. */
@@ -520,6 +526,13 @@ static int read_datasets(reader *r, int t, sweep_config *c) {
             s = get_num(r, e, "sigma", &d->sigma, NULL);
         if (!s && (s = get_int(r, e, "source_bits", 1, 64, &v, &f)) == 0 && f)
             d->source_bits = (unsigned)v;
+        if (!s && d->kind == DATASET_GAUSSIAN && !(d->sigma > 0))
+            s = fail_at(r, "sigma", "%s: sigma must be positive (got %g)", where, d->sigma);
+        /* 40 standard deviations out is as far as the generator ever goes */
+        if (!s && d->kind == DATASET_GAUSSIAN && fabs(d->mu) + 40 * d->sigma > FLT_MAX)
+            s = fail_at(r, fabs(d->mu) > d->sigma ? "mu" : "sigma",
+                        "%s: mu = %g, sigma = %g give values beyond float32's range", where, d->mu,
+                        d->sigma);
         if (!s && d->kind != DATASET_GAUSSIAN)
             d->mu = d->sigma = 0;
         for (size_t j = 0; !s && j < i; j++)
@@ -828,8 +841,10 @@ static int l_dataset(lua_State *L) {
     long long seed = 1;
     if (!s) {
         lua_getfield(L, 1, "seed");
-        if (lua_isinteger(L, -1))
+        if (lua_isinteger(L, -1) && lua_tointeger(L, -1) >= 0)
             seed = lua_tointeger(L, -1);
+        else if (!lua_isnil(L, -1))
+            s = qb_fail(&e, "qet.dataset: 'seed' must be a non-negative integer");
         lua_pop(L, 1);
     }
     lua_pop(L, 1);
@@ -839,7 +854,13 @@ static int l_dataset(lua_State *L) {
     memset(m, 0, sizeof *m);
     luaL_setmetatable(L, QET_MATRIX);
     unsigned bits;
-    if (sweep_load_data(&c->datasets[0], (uint64_t)seed, m, &bits, &e))
+    lua_sandbox *sb = lua_sandbox_of(L); /* the time making data is not the config's */
+    if (sb)
+        lua_sandbox_pause(sb);
+    s = sweep_load_data(&c->datasets[0], (uint64_t)seed, m, &bits, &e);
+    if (sb)
+        lua_sandbox_resume(sb);
+    if (s)
         return raise(L, &e);
     return 1;
 }
@@ -899,7 +920,13 @@ static int l_quantize(lua_State *L) {
     if (!x)
         return luaL_error(L, "qet.quantize needs data = qet.dataset{...}");
     cell_result cr;
-    if (cell_run(&p, x, &cr, NULL, &e))
+    lua_sandbox *sb = lua_sandbox_of(L); /* measuring is not the config's own time */
+    if (sb)
+        lua_sandbox_pause(sb);
+    s = cell_run(&p, x, &cr, NULL, &e);
+    if (sb)
+        lua_sandbox_resume(sb);
+    if (s)
         return raise(L, &e);
     lua_newtable(L);
     cell_fields(&cr, push_field, L);
@@ -983,25 +1010,94 @@ static char *slurp(const char *path) {
     return buf;
 }
 
-int lua_config_run(const char *path, sweep_config *c, int *has_sweep, qb_error *err) {
-    sweep_config_defaults(c);
-    *has_sweep = 0;
+/* ---- running a config: in the sandbox, on a worker thread the caller watches ---- */
+
+typedef struct {
+    reader *r;
+    sweep_config *c;
+    int status;
+} read_job;
+
+/* read_config in protected mode: a metamethod of the config's tables (__index, __len) may raise,
+ * or run past the time bound, and must not reach Lua's panic handler. */
+static int protected_read(lua_State *L) {
+    read_job *j = lua_touserdata(L, 2);
+    j->status = read_config(j->r, 1, j->c);
+    return 0;
+}
+
+typedef struct {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int done, abandoned;
+    char *path;
+    lua_config_options o;
+    int threads; /* the caller's OpenMP thread count, for qet.quantize */
+    lua_sandbox sb;
+    sweep_config c;
+    int has_sweep, status;
+    qb_error err;
+} config_job;
+
+static void job_free(config_job *j) {
+    pthread_mutex_destroy(&j->mu);
+    pthread_cond_destroy(&j->cv);
+    lua_sandbox_destroy(&j->sb);
+    free(j->path);
+    free(j);
+}
+
+/* The error of a failed load or pcall: Lua's message (it names file:line), or the bound on Lua's
+ * memory (a memory error has no message handler, so no place). */
+static int lua_failed(lua_State *L, int status, const char *path, qb_error *err) {
+    lua_sandbox *sb = lua_sandbox_of(L);
+    if (status == LUA_ERRMEM && sb)
+        return qb_fail(err,
+                       "%s: the config used more than %zu MiB of Lua memory (a config is data: "
+                       "it needs a few)",
+                       path, sb->limits.max_memory >> 20);
+    int s = qb_fail(err, "%s", lua_sandbox_message(L, -1));
+    for (char *c = err->msg; *c; c++) /* error("a\nb"): still one line */
+        if (*c == '\n' || *c == '\r')
+            *c = ' ';
+    return s;
+}
+
+/* Everything Lua does for one config, on the worker thread. */
+static int evaluate(config_job *j) {
+    const char *path = j->path;
+    sweep_config *c = &j->c;
+    qb_error *err = &j->err;
     reader r = {NULL, path, slurp(path), err};
     if (!r.src)
         return qb_fail(err, "cannot read %s", path);
-    lua_State *L = luaL_newstate();
+    lua_State *L = lua_sandbox_new(&j->sb);
     if (!L) {
         free(r.src);
         return qb_oom(err);
     }
     r.L = L;
-    luaL_openlibs(L);
+    int s = QB_OK;
+    lua_pushcfunction(L, lua_sandbox_msgh);
+    int msgh = lua_gettop(L);
     luaL_requiref(L, "qet", open_qet, 1); /* global `qet`, and require("qet") works too */
     lua_pop(L, 1);
-    int s = QB_OK;
-    if (luaL_loadfilex(L, path, "t") || lua_pcall(L, 0, 1, 0)) {
+    /* require finds Lua modules beside the config, or here */
+    const char *slash = strrchr(path, '/');
+    if (slash)
+        lua_pushlstring(L, path, (size_t)(slash - path));
+    else
+        lua_pushliteral(L, ".");
+    const char *folder = lua_tostring(L, -1);
+    lua_pushfstring(L, "%s/?.lua;%s/?/init.lua;./?.lua;./?/init.lua", folder, folder);
+    lua_setfield(L, LUA_REGISTRYINDEX, LUA_SANDBOX_PATH);
+    lua_pop(L, 1);
+    int st = luaL_loadfilex(L, path, "t");
+    if (st == LUA_OK)
+        st = lua_pcall(L, 0, 1, msgh);
+    if (st != LUA_OK) {
         /* Lua's message already starts with file:line. */
-        s = qb_fail(err, "%s", lua_tostring(L, -1));
+        s = lua_failed(L, st, path, err);
     } else if (lua_istable(L, -1)) {
         /* Default name: the file's base name without .lua. */
         const char *base = strrchr(path, '/');
@@ -1009,8 +1105,20 @@ int lua_config_run(const char *path, sweep_config *c, int *has_sweep, qb_error *
         char *dot = strrchr(c->name, '.');
         if (dot && !strcmp(dot, ".lua"))
             *dot = 0;
-        s = read_config(&r, lua_gettop(L), c);
-        *has_sweep = !s;
+        read_job rj = {&r, c, QB_OK};
+        lua_pushcfunction(L, protected_read);
+        lua_insert(L, -2);
+        lua_pushlightuserdata(L, &rj);
+        st = lua_pcall(L, 2, 0, msgh);
+        s = st ? lua_failed(L, st, path, err) : rj.status;
+        uint64_t cells = s ? 0 : sweep_cell_count(c);
+        if (!s && cells > j->o.max_cells)
+            s = qb_fail(err,
+                        "%s:%d: the experiment has %llu cells, more than the bound of %llu "
+                        "(qetbench run --max-cells N raises it); nothing was run",
+                        path, line_of(&r, NULL), (unsigned long long)cells,
+                        (unsigned long long)j->o.max_cells);
+        j->has_sweep = !s;
     } else if (!lua_isnil(L, -1)) {
         s = qb_fail(err, "%s:%d: the script must return the experiment table (or nothing)", path,
                     line_of(&r, NULL));
@@ -1018,4 +1126,91 @@ int lua_config_run(const char *path, sweep_config *c, int *has_sweep, qb_error *
     lua_close(L);
     free(r.src);
     return s;
+}
+
+static void *config_worker(void *arg) {
+    config_job *j = arg;
+#ifdef _OPENMP
+    omp_set_num_threads(j->threads);
+#endif
+    int s = evaluate(j);
+    pthread_mutex_lock(&j->mu);
+    j->status = s;
+    j->done = 1;
+    int orphan = j->abandoned;
+    pthread_cond_signal(&j->cv);
+    pthread_mutex_unlock(&j->mu);
+    if (orphan) /* the caller gave up on it: nobody else will */
+        job_free(j);
+    return NULL;
+}
+
+int lua_config_run_with(const char *path, const lua_config_options *o, sweep_config *c,
+                        int *has_sweep, qb_error *err) {
+    sweep_config_defaults(c);
+    *has_sweep = 0;
+    config_job *j = calloc(1, sizeof *j);
+    if (!j || !(j->path = strdup(path))) {
+        free(j);
+        return qb_oom(err);
+    }
+    j->o = *o;
+    if (!j->o.max_cells)
+        j->o.max_cells = LUA_CONFIG_MAX_CELLS;
+    lua_sandbox_limits lim = {o->unsafe, o->max_seconds, 0};
+    lua_sandbox_init(&j->sb, &lim);
+    sweep_config_defaults(&j->c);
+    pthread_mutex_init(&j->mu, NULL);
+    pthread_cond_init(&j->cv, NULL);
+#ifdef _OPENMP
+    j->threads = omp_get_max_threads();
+#endif
+    pthread_attr_t attr;
+    pthread_t t;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    int made = pthread_create(&t, &attr, config_worker, j) == 0;
+    pthread_attr_destroy(&attr);
+    if (!made) {
+        job_free(j);
+        return qb_internal(err, "cannot start a thread for the config");
+    }
+    /* The hook stops Lua code once its time is up; this watch stops what the hook cannot see:
+     * one long call into a library (a backtracking string pattern) or a __gc finalizer. */
+    const double grace = 2;
+    pthread_mutex_lock(&j->mu);
+    while (!j->done) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += 100000000;
+        if (until.tv_nsec >= 1000000000) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000;
+        }
+        pthread_cond_timedwait(&j->cv, &j->mu, &until);
+        if (!j->done && lua_sandbox_seconds(&j->sb) > j->sb.limits.max_seconds + grace) {
+            atomic_store(&j->sb.stop, 1);
+            j->abandoned = 1; /* the worker frees the job if it ever finishes */
+            pthread_mutex_unlock(&j->mu);
+            return qb_fail(err,
+                           "%s: the config ran longer than %g s, inside one library call or a "
+                           "__gc finalizer, where it cannot be interrupted (qetbench run "
+                           "--config-seconds S raises the bound); stopped",
+                           path, j->sb.limits.max_seconds);
+        }
+    }
+    pthread_mutex_unlock(&j->mu);
+    int s = j->status;
+    if (s)
+        *err = j->err;
+    else
+        *c = j->c;
+    *has_sweep = j->has_sweep;
+    job_free(j);
+    return s;
+}
+
+int lua_config_run(const char *path, sweep_config *c, int *has_sweep, qb_error *err) {
+    lua_config_options o = {0};
+    return lua_config_run_with(path, &o, c, has_sweep, err);
 }

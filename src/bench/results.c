@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <hdf5.h>
+#include <limits.h>
 #include <math.h>
 #include <pthread.h>
 #include <stddef.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include "h5io.h"
+#include "names.h"
 #include "options.h"
 
 typedef enum { COL_STR, COL_U64, COL_UINT, COL_I64, COL_F64 } col_type;
@@ -430,12 +432,20 @@ static int parse_field(result_row *r, const column *c, const char *s) {
             return -1;
         strcpy(p, s);
         return 0;
-    case COL_U64:
+    case COL_U64: /* strtoull takes "-5" as 2^64 - 5: no sign allowed */
+        if (*s < '0' || *s > '9')
+            return -1;
         *(uint64_t *)(void *)p = strtoull(s, &end, 10);
         break;
-    case COL_UINT:
-        *(unsigned *)(void *)p = (unsigned)strtoul(s, &end, 10);
+    case COL_UINT: {
+        if (*s < '0' || *s > '9')
+            return -1;
+        unsigned long long v = strtoull(s, &end, 10);
+        if (v > UINT_MAX)
+            return -1;
+        *(unsigned *)(void *)p = (unsigned)v;
         break;
+    }
     case COL_I64:
         *(int64_t *)(void *)p = strtoll(s, &end, 10);
         break;
@@ -466,33 +476,147 @@ int results_row_get(const result_row *r, const char *name, char *buf, size_t len
     return QB_OK;
 }
 
-int results_read(const char *dir, result_table *t, qb_error *err) {
+/* At most 64 bytes of a field for a message, control bytes as \xNN: an error stays one line. */
+static const char *printable(const char *f, char *buf, size_t len) {
+    size_t at = 0, i = 0;
+    for (; f[i] && i < 64 && at + 5 < len; i++)
+        at += (size_t)((unsigned char)f[i] < 0x20 || f[i] == 0x7f
+                           ? snprintf(buf + at, len - at, "\\x%02x", (unsigned char)f[i])
+                           : snprintf(buf + at, len - at, "%c", f[i]));
+    snprintf(buf + at, len - at, "%s", f[i] ? "..." : "");
+    return buf;
+}
+
+/* Why a parsed row cannot be a results row, or NULL: every name is one a sweep could have
+ * written (they become file names: figures/<dataset>/), the grid's numbers are finite, and an ok
+ * row has every measurement (a NaN MRE only when every element was too small to divide by). */
+static const char *row_problem(const result_row *r, char *buf, size_t len) {
+    const char *why;
+    if (!r->key[0])
+        return "empty key";
+    if (strcmp(r->status, RESULT_OK) && strcmp(r->status, RESULT_INFEASIBLE) &&
+        strcmp(r->status, RESULT_INVALID)) {
+        snprintf(buf, len, "unknown status '%s'", r->status);
+        return buf;
+    }
+    const char *names[][2] = {{"dataset", r->dataset}, {"label", r->label}, {"method", r->method}};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+        if ((why = name_problem(names[i][1]))) {
+            snprintf(buf, len, "%s '%s' %s", names[i][0], names[i][1], why);
+            return buf;
+        }
+    const struct {
+        const char *name;
+        double v;
+        int ok_only;
+    } nums[] = {{"target_ratio", r->target_ratio, 0},
+                {"data_mu", r->data_mu, 0},
+                {"data_sigma", r->data_sigma, 0},
+                {"ratio", r->ratio, 1},
+                {"mse", r->mse, 1},
+                {"mae", r->mae, 1},
+                {"mre", r->mre_excluded == r->n * r->d ? 0 : r->mre, 1},
+                {"seconds_quantize", r->seconds_quantize, 1},
+                {"seconds_dequantize", r->seconds_dequantize, 1},
+                {"seconds_fit", r->seconds_fit, 1},
+                {"seconds_encode", r->seconds_encode, 1}};
+    int ok = !strcmp(r->status, RESULT_OK);
+    for (size_t i = 0; i < sizeof nums / sizeof *nums; i++)
+        if ((ok || !nums[i].ok_only) && !isfinite(nums[i].v)) {
+            snprintf(buf, len, "%s is %g%s", nums[i].name, nums[i].v,
+                     nums[i].ok_only ? " in an ok row" : "");
+            return buf;
+        }
+    if (r->target_ratio < 0)
+        return "negative target_ratio";
+    return NULL;
+}
+
+/* The keys seen so far and the line of each: a growing open-addressing set. */
+typedef struct {
+    char (*keys)[256];
+    long *lines;
+    size_t n, cap;
+    str_map m;
+} key_set;
+
+static const char *set_key(const void *s, size_t i) {
+    return ((const key_set *)s)->keys[i];
+}
+
+static void key_set_free(key_set *s) {
+    free(s->keys);
+    free(s->lines);
+    free(s->m.slots);
+}
+
+/* Adds key (seen on `line`); *first: the line it was seen on before, or 0. -1 out of memory. */
+static int key_set_add(key_set *s, const char *key, long line, long *first) {
+    *first = 0;
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? 2 * s->cap : 256;
+        char(*k)[256] = realloc(s->keys, cap * sizeof *k);
+        if (k)
+            s->keys = k;
+        long *l = realloc(s->lines, cap * sizeof *l);
+        if (l)
+            s->lines = l;
+        str_map m;
+        if (!k || !l || map_init(&m, cap))
+            return -1;
+        free(s->m.slots);
+        s->m = m;
+        s->cap = cap;
+        for (size_t i = 0; i < s->n; i++)
+            *map_slot(&s->m, s->keys[i], set_key, s) = i + 1;
+    }
+    size_t *slot = map_slot(&s->m, key, set_key, s);
+    if (*slot) {
+        *first = s->lines[*slot - 1];
+        return 0;
+    }
+    snprintf(s->keys[s->n], sizeof s->keys[s->n], "%s", key);
+    s->lines[s->n] = line;
+    *slot = ++s->n;
+    return 0;
+}
+
+int results_scan(const char *dir, results_line_fn fn, void *ctx, qb_error *err) {
     char path[4096];
     snprintf(path, sizeof path, "%s/results.csv", dir);
-    *t = (result_table){0};
     columns_ready();
     FILE *f = fopen(path, "r");
     if (!f)
         return errno == ENOENT ? QB_OK : qb_fail(err, "cannot read %s: %s", path, strerror(errno));
-    char *line = NULL;
-    size_t cap = 0;
+    char *line = NULL, *copy = NULL;
+    size_t cap = 0, copy_cap = 0;
     ssize_t len;
-    int map[MAX_COLUMNS + 8], n_header = 0, s = QB_OK;
+    int map[MAX_COLUMNS + 9], n_header = 0, s = QB_OK; /* as many as split_csv gives */
     long lineno = 0;
-    while ((len = getline(&line, &cap, f)) > 0) {
+    key_set seen = {0};
+    while (!s && (len = getline(&line, &cap, f)) > 0) {
         lineno++;
-        if (line[len - 1] != '\n')
-            break; /* cut by an interrupted write: that row was never committed */
-        line[len - 1] = 0;
+        results_line l = {lineno, line, NULL, NULL, 0, line[len - 1] != '\n'};
+        if (!l.cut)
+            line[--len] = 0;
+        if (copy_cap < (size_t)len + 1) { /* split_csv cuts the line up; l.text stays whole */
+            free(copy);
+            copy_cap = (size_t)len + 1;
+            if (!(copy = malloc(copy_cap))) {
+                s = qb_oom(err);
+                break;
+            }
+        }
+        memcpy(copy, line, (size_t)len + 1);
         char *fields[MAX_COLUMNS + 9];
-        int nf = split_csv(line, fields, (int)MAX_COLUMNS + 9);
+        int nf = strlen(copy) == (size_t)len ? split_csv(copy, fields, (int)MAX_COLUMNS + 9) : -2;
         if (lineno == 1) {
-            if (nf < 1) {
+            if (l.cut || nf < 1) {
                 s = qb_fail(err, "%s: malformed header", path);
                 break;
             }
             n_header = nf;
-            for (int i = 0; i < nf; i++) {
+            for (int i = 0; i < nf && !s; i++) {
                 map[i] = -1;
                 for (size_t c = 0; c < n_columns; c++)
                     if (!strcmp(fields[i], columns[c].name))
@@ -501,44 +625,89 @@ int results_read(const char *dir, result_table *t, qb_error *err) {
                      map[i] < 0 && k < sizeof retired_columns / sizeof *retired_columns; k++)
                     if (!strcmp(fields[i], retired_columns[k]))
                         map[i] = -2;
-                if (map[i] == -1) {
-                    s = qb_fail(err, "%s: unknown column '%s'", path, fields[i]);
-                    break;
-                }
+                char shown[300];
+                if (map[i] == -1)
+                    s = qb_fail(err, "%s: unknown column '%s' in the header", path,
+                                printable(fields[i], shown, sizeof shown));
+                for (int k = 0; !s && k < i; k++)
+                    if (map[i] >= 0 && map[k] == map[i])
+                        s = qb_fail(err, "%s: column '%s' twice in the header", path,
+                                    columns[map[i]].name);
             }
-            if (s)
-                break;
             continue;
         }
-        if (nf != n_header) {
-            s = qb_fail(err, "%s:%ld: %d fields, the header has %d", path, lineno, nf, n_header);
-            break;
-        }
         result_row r;
+        char why[400];
         memset(&r, 0, sizeof r);
         r.qtr = r.dtr = NAN;
-        for (int i = 0; i < nf && !s; i++)
-            if (map[i] >= 0 && parse_field(&r, &columns[map[i]], fields[i]))
-                s = qb_fail(err, "%s:%ld: bad value '%s' in column %s", path, lineno, fields[i],
-                            columns[map[i]].name);
-        if (!s)
-            s = result_table_push(t, &r, err);
-        if (s)
+        if (l.cut) {
+            l.problem = "the last line has no newline (a write cut by a kill; never committed)";
+        } else if (nf == -2) {
+            l.problem = "a NUL byte in the line";
+        } else if (nf != n_header) {
+            snprintf(why, sizeof why, "%d fields, the header has %d", nf, n_header);
+            l.problem = why;
+        } else {
+            for (int i = 0; i < nf && !l.problem; i++)
+                if (map[i] >= 0 && parse_field(&r, &columns[map[i]], fields[i])) {
+                    char shown[300];
+                    snprintf(why, sizeof why, "bad value '%s' in column %s",
+                             printable(fields[i], shown, sizeof shown), columns[map[i]].name);
+                    l.problem = why;
+                }
+            if (!l.problem)
+                l.problem = row_problem(&r, why, sizeof why);
+        }
+        if (!l.problem && key_set_add(&seen, r.key, lineno, &l.first_line)) {
+            s = qb_oom(err);
             break;
+        }
+        if (!l.problem)
+            l.row = &r;
+        s = fn(&l, ctx);
     }
     free(line);
+    free(copy);
     fclose(f);
+    key_set_free(&seen);
+    return s;
+}
+
+typedef struct {
+    const char *dir;
+    result_table *t;
+    qb_error *err;
+} read_ctx;
+
+static int read_line(const results_line *l, void *ctx) {
+    read_ctx *c = ctx;
+    if (l->cut)
+        return QB_OK; /* that row was never committed */
+    if (l->first_line)
+        return qb_fail(c->err,
+                       "%s/results.csv:%ld: cell '%.200s' is already on line %ld (two runs "
+                       "on one directory?); " RESULTS_WAY_OUT,
+                       c->dir, l->line, l->row->key, l->first_line, c->dir);
+    if (l->problem)
+        return qb_fail(c->err, "%s/results.csv:%ld: %s; " RESULTS_WAY_OUT, c->dir, l->line,
+                       l->problem, c->dir);
+    return result_table_push(c->t, l->row, c->err);
+}
+
+int results_read(const char *dir, result_table *t, qb_error *err) {
+    *t = (result_table){0};
+    read_ctx c = {dir, t, err};
+    int s = results_scan(dir, read_line, &c, err);
     if (s)
         result_table_free(t);
     return s;
 }
 
 int results_append_open(results_appender *a, const char *dir, qb_error *err) {
-    char path[4096];
-    snprintf(path, sizeof path, "%s/results.csv", dir);
-    a->fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    snprintf(a->path, sizeof a->path, "%s/results.csv", dir);
+    a->fd = open(a->path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (a->fd < 0)
-        return qb_fail(err, "cannot open %s: %s", path, strerror(errno));
+        return qb_fail(err, "cannot open %s: %s", a->path, strerror(errno));
     off_t size = lseek(a->fd, 0, SEEK_END);
     if (size > 0) {
         /* Drop a partial last line left by a kill, so the next row starts on its own line. */
@@ -547,16 +716,21 @@ int results_append_open(results_appender *a, const char *dir, qb_error *err) {
         while (end > 0 && pread(a->fd, &ch, 1, end - 1) == 1 && ch != '\n')
             end--;
         if (end != size && ftruncate(a->fd, end)) {
+            int e = errno;
             close(a->fd);
-            return qb_internal(err, "cannot truncate %s: %s", path, strerror(errno));
+            return qb_internal(err, "cannot truncate %s: %s", a->path, strerror(e));
         }
         size = end;
     }
     if (size == 0) {
         const char *h = results_csv_header();
-        if (write(a->fd, h, strlen(h)) != (ssize_t)strlen(h)) {
+        ssize_t w = write(a->fd, h, strlen(h));
+        if (w != (ssize_t)strlen(h)) {
+            int e = w < 0 ? errno : ENOSPC;
+            if (ftruncate(a->fd, 0) != 0)
+                e = e ? e : errno;
             close(a->fd);
-            return qb_internal(err, "cannot write %s: %s", path, strerror(errno));
+            return qb_internal(err, "cannot write %s: %s", a->path, strerror(e));
         }
     }
     return QB_OK;
@@ -568,9 +742,21 @@ int results_append(results_appender *a, const result_row *r, qb_error *err) {
     if (!len)
         return qb_internal(err, "results row too long");
     /* One write() of the whole line: a kill leaves it whole or absent (a cut tail is dropped). */
-    if (write(a->fd, buf, len) != (ssize_t)len)
-        return qb_internal(err, "cannot append a results row: %s", strerror(errno));
-    return QB_OK;
+    off_t before = lseek(a->fd, 0, SEEK_END);
+    ssize_t w = write(a->fd, buf, len);
+    if (w == (ssize_t)len)
+        return QB_OK;
+    /* A short write says nothing of why; the next byte meets the reason (a full disk). */
+    int e = errno;
+    if (w >= 0) {
+        ssize_t w2 = write(a->fd, buf + w, len - (size_t)w);
+        if (w2 == (ssize_t)(len - (size_t)w))
+            return QB_OK; /* whole after all, in two pieces */
+        e = w2 < 0 ? errno : EIO;
+    }
+    if (before >= 0 && ftruncate(a->fd, before) != 0) /* no half row stays behind */
+        e = e ? e : errno;
+    return qb_internal(err, "cannot append a row to %s: %s", a->path, strerror(e));
 }
 
 void results_append_close(results_appender *a) {
@@ -599,15 +785,27 @@ int results_mkdirs(const char *dir, qb_error *err) {
 int results_write_text(const char *path, const char *text, size_t len, qb_error *err) {
     char tmp[4200];
     snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "w");
-    if (!f)
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
         return qb_fail(err, "cannot write %s: %s", tmp, strerror(errno));
-    int bad = fwrite(text, 1, len, f) != len;
-    bad |= fflush(f) != 0 || fsync(fileno(f)) != 0;
-    bad |= fclose(f) != 0;
-    if (bad || rename(tmp, path)) {
-        remove(tmp);
-        return qb_internal(err, "cannot write %s: %s", path, strerror(errno));
+    /* The first failure's errno is the cause; later calls may set another. */
+    int e = 0;
+    for (size_t at = 0; !e && at < len;) {
+        ssize_t w = write(fd, text + at, len - at);
+        if (w > 0)
+            at += (size_t)w;
+        else if (w == 0 || errno != EINTR)
+            e = w == 0 ? EIO : errno;
+    }
+    if (!e && fsync(fd) != 0)
+        e = errno;
+    if (close(fd) != 0 && !e)
+        e = errno;
+    if (!e && rename(tmp, path) != 0)
+        e = errno;
+    if (e) {
+        unlink(tmp);
+        return qb_internal(err, "cannot write %s: %s", path, strerror(e));
     }
     return QB_OK;
 }
@@ -679,13 +877,18 @@ int results_write_h5(const char *dir, const result_table *t, qb_error *err) {
     hid_t space = H5Screate_simple(1, dims, NULL);
     hid_t ds = H5Dcreate2(w.file, "/results", type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     herr_t e = ds < 0 ? -1 : t->n ? H5Dwrite(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, t->rows) : 0;
-    if (ds >= 0)
-        H5Dclose(ds);
+    char why[512] = "";
+    if (e < 0)
+        h5_last_cause(why, sizeof why);
+    if (ds >= 0 && H5Dclose(ds) < 0 && e >= 0) {
+        h5_last_cause(why, sizeof why);
+        e = -1;
+    }
     H5Sclose(space);
     H5Tclose(type);
     if (e < 0) {
         h5_writer_abort(&w);
-        return qb_internal(err, "cannot write the results table to %s", path);
+        return qb_internal(err, "cannot write the results table to %s: %s", path, why);
     }
     s = h5_writer_string_attr(&w, "/results", "description",
                               "one row per cell: parameters, stored bits by item, achieved ratio, "

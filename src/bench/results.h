@@ -70,15 +70,37 @@ void result_table_sort(result_table *t);
 int result_table_time_ratios(result_table *t, qb_error *err);
 
 /* Reads DIR/results.csv (missing: empty table). A last line without its newline (a write cut by
- * a kill) is ignored. */
+ * a kill) is ignored. A bad line (malformed, a value its column cannot hold, a name that is a
+ * path, a non-finite number where the grid or an ok row needs one) or a key given twice is an
+ * error naming DIR/results.csv:LINE and the way out (RESULTS_WAY_OUT). */
 int results_read(const char *dir, result_table *t, qb_error *err);
+#define RESULTS_WAY_OUT                                                                            \
+    "'qetbench results check %s' lists every bad line, and with --repair drops them (keeping "     \
+    "a copy of the file)"
+
+/* One line of DIR/results.csv after the header, as read. */
+typedef struct {
+    long line;             /* 1-based: the header is line 1 */
+    const char *text;      /* the line as written, without its newline */
+    const result_row *row; /* the row, when the line is good (even if its key is not new) */
+    const char *problem;   /* why the line is bad, else NULL */
+    long first_line;       /* a good row whose key an earlier line holds: that line; else 0 */
+    int cut;               /* the last line, without its newline (also a problem) */
+} results_line;
+typedef int (*results_line_fn)(const results_line *l, void *ctx);
+/* Calls fn for every line after the header, in order, and stops at its first non-zero return
+ * (returned). The header must be good (else QB_EINPUT); a missing file has no lines. */
+int results_scan(const char *dir, results_line_fn fn, void *ctx, qb_error *err);
 
 /* Appending: one whole line per row, written with one write(): a killed process leaves it whole
  * or absent (the final rewrite fsyncs; a power cut may lose the last rows, never corrupt them). */
 typedef struct {
     int fd;
+    char path[4200];
 } results_appender;
 int results_append_open(results_appender *a, const char *dir, qb_error *err);
+/* A failed append takes its partial line back and names the cause (errno, also after a short
+ * write). */
 int results_append(results_appender *a, const result_row *r, qb_error *err);
 void results_append_close(results_appender *a);
 

@@ -54,7 +54,9 @@ int summary_build(const result_table *t, summary_group **groups, size_t *n, qb_e
     }
     size_t ng = 0;
     for (size_t i = 0; i < t->n;) {
-        size_t j = i;
+        /* A row is always in its own group, even one same_config cannot match with itself (a NaN
+         * ratio): starting at i, the loop once never advanced and wrote past g. */
+        size_t j = i + 1;
         while (j < t->n && same_config(&t->rows[i], &t->rows[j]))
             j++;
         summary_group *s = &g[ng++];

@@ -404,14 +404,14 @@ int sweep_run(const sweep_config *c, const sweep_options *o, qb_error *err) {
         fprintf(stderr, "%s: %zu cells (%zu in this shard), %zu already done, %zu to run\n",
                 c->name, n_cells, n_shard, n_shard - n_todo, n_todo);
 
-    results_appender app = {-1};
+    results_appender app = {.fd = -1};
     if (!s && n_todo)
         s = results_append_open(&app, o->out_dir, err);
     progress prog = {0, n_todo, (size_t)-1, metrics_now(), 0, isatty(2)};
     /* The HDF5 copy follows the CSV from memory: `have` (the rows stored before) takes each row
      * appended, and is written at most every 30 s. It is a convenience (the CSV is the source of
-     * truth, and the final rewrite from it is checked), so its failures are a warning, given
-     * once; a row it could not take ends the snapshots, which would lack it. */
+     * truth, and the final rewrite from it is checked), so its failure is a warning naming the
+     * cause, and ends the snapshots; so does a row it could not take, which they would lack. */
     const double h5_every = 30;
     double last_h5 = metrics_now();
     int h5_live = 1, h5_warned = 0;
@@ -457,10 +457,13 @@ int sweep_run(const sweep_config *c, const sweep_options *o, qb_error *err) {
                         last_h5 = metrics_now();
                     }
                     if (hs && !h5_warned) {
+                        /* No more tries: after a failed write HDF5 may keep the file open. */
                         h5_warned = 1;
+                        h5_live = 0;
+                        result_table_free(&have);
                         fprintf(stderr,
-                                "%swarning: the HDF5 snapshot of %s is not kept up to date "
-                                "(%s); results.csv has every row\n",
+                                "%swarning: the HDF5 snapshot of %s stops (%s); results.csv "
+                                "has every row, and the run's end writes results.h5 again\n",
                                 prog.tty ? "\n" : "", o->out_dir, he.msg);
                     }
                 }

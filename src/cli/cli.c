@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,8 +36,8 @@ int cli_double(const char *opt, const char *val, double *out, qb_error *err) {
     char *end;
     errno = 0;
     double v = val ? strtod(val, &end) : 0;
-    if (!val || !*val || errno || *end)
-        return qb_fail(err, "%s needs a number (got '%s')", opt, val ? val : "");
+    if (!val || !*val || errno || *end || !isfinite(v))
+        return qb_fail(err, "%s needs a finite number (got '%s')", opt, val ? val : "");
     *out = v;
     return QB_OK;
 }

@@ -20,8 +20,9 @@ int cmd_run(int argc, char **argv, qb_error *err);
 int cmd_plot(int argc, char **argv, qb_error *err);
 int cmd_merge(int argc, char **argv, qb_error *err);
 int cmd_report(int argc, char **argv, qb_error *err);
+int cmd_results(int argc, char **argv, qb_error *err);
 
-/* Whole-string numbers; a clear error naming the option otherwise. */
+/* Whole-string numbers (reals finite); a clear error naming the option otherwise. */
 int cli_size(const char *opt, const char *val, size_t *out, qb_error *err);
 int cli_u64(const char *opt, const char *val, uint64_t *out, qb_error *err);
 int cli_double(const char *opt, const char *val, double *out, qb_error *err);

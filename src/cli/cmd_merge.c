@@ -4,9 +4,12 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "results.h"
+#include "results_lock.h"
 #include "shard.h"
 #include "sweep.h"
 
@@ -96,8 +99,16 @@ int cmd_merge(int argc, char **argv, qb_error *err) {
     }
     if (optind >= argc || (!out && !check) || (check && (out || partial)))
         return qb_fail(err, "merge needs --out DIR (or --check) and at least one source directory");
+    results_lock lock = {-1}; /* a check writes nothing and takes no lock */
+    struct stat before;
+    int existed = out && !stat(out, &before); /* a refused merge leaves no directory behind */
+    int s = check ? QB_OK : results_lock_take(&lock, out, "qetbench merge", err);
+    if (s)
+        return s;
+    if (!check)
+        results_remove_stale(out);
     result_table all = {0};
-    int s = check ? QB_OK : results_read(out, &all, err);
+    s = check ? QB_OK : results_read(out, &all, err);
     size_t added = 0, incomplete = 0;
     for (int i = optind; !s && i < argc; i++) {
         result_table t = {0};
@@ -128,5 +139,12 @@ int cmd_merge(int argc, char **argv, qb_error *err) {
         fprintf(stderr, "merged %zu new rows into %s (%zu rows%s)\n", added, out, all.n,
                 incomplete ? ", from incomplete shards" : "");
     result_table_free(&all);
+    results_lock_release(&lock);
+    if (s && !check && !existed) {
+        char path[4200];
+        snprintf(path, sizeof path, "%s/.qetbench-lock", out);
+        unlink(path);
+        rmdir(out);
+    }
     return s;
 }

@@ -17,6 +17,7 @@
 #include "metrics.h"
 #include "plot.h"
 #include "results.h"
+#include "results_lock.h"
 #include "sweep.h"
 #include "text.h"
 
@@ -34,7 +35,13 @@ static const char usage[] =
     "  --dry-run     read the experiment and count its cells (those of the shard, those\n"
     "                already done); run none, write nothing but DIR/shard.cells with --shard\n"
     "                (a script that returns no experiment table runs all the same)\n"
-    "  --margin PCT  the claims' equivalence margin in % of MSE (default 5; see qetbench plot)\n";
+    "  --margin PCT  the claims' equivalence margin in % of MSE (default 5; see qetbench plot)\n"
+    "The config is data: it runs sandboxed (no io, os.execute/remove/exit, package, modules,\n"
+    "binary chunks or debug), for at most 10 s of its own Lua code, and a sweep of more than\n"
+    "10^6 cells is refused before anything runs.\n"
+    "  --unsafe-config     the full Lua libraries, for a config you trust\n"
+    "  --config-seconds S  the time bound of the config's Lua code (default 10)\n"
+    "  --max-cells N       the bound on a sweep's cells (default 1000000)\n";
 
 static int parse_shard(const char *v, unsigned *i, unsigned *n, qb_error *err) {
     unsigned a, b;
@@ -93,11 +100,15 @@ int cmd_run(int argc, char **argv, qb_error *err) {
                                          {"shard", required_argument, 0, 's'},
                                          {"dry-run", no_argument, 0, 'n'},
                                          {"margin", required_argument, 0, 'm'},
+                                         {"unsafe-config", no_argument, 0, 'U'},
+                                         {"config-seconds", required_argument, 0, 'S'},
+                                         {"max-cells", required_argument, 0, 'C'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     const char *out = NULL;
     sweep_options o = {NULL, 0, 1, NULL, 0, 0};
     plot_options po = {1, CLAIMS_DEFAULT_MARGIN};
+    lua_config_options lo = {0};
     int c, s = QB_OK;
     optind = 1;
     while (!s && (c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -118,6 +129,19 @@ int cmd_run(int argc, char **argv, qb_error *err) {
         case 'm':
             s = cli_margin(optarg, &po.margin, err);
             break;
+        case 'U':
+            lo.unsafe = 1;
+            break;
+        case 'S':
+            s = cli_double("--config-seconds", optarg, &lo.max_seconds, err);
+            if (!s && !(lo.max_seconds > 0))
+                s = qb_fail(err, "--config-seconds must be positive");
+            break;
+        case 'C':
+            s = cli_u64("--max-cells", optarg, &lo.max_cells, err);
+            if (!s && !lo.max_cells)
+                s = qb_fail(err, "--max-cells must be positive");
+            break;
         case 'h':
             fputs(usage, stdout);
             return QB_OK;
@@ -134,7 +158,7 @@ int cmd_run(int argc, char **argv, qb_error *err) {
     if (!cfg)
         return qb_oom(err);
     int has_sweep = 0;
-    s = lua_config_run(o.config_path, cfg, &has_sweep, err);
+    s = lua_config_run_with(o.config_path, &lo, cfg, &has_sweep, err);
     if (s || !has_sweep) {
         free(cfg);
         return s;
@@ -147,9 +171,17 @@ int cmd_run(int argc, char **argv, qb_error *err) {
     else
         snprintf(dir, sizeof dir, "results/%s", cfg->name);
     o.out_dir = dir;
+    /* One writer per directory, from the first row to the last figure. */
+    results_lock lock;
+    char command[4200];
+    snprintf(command, sizeof command, "qetbench run %s", o.config_path);
+    s = results_lock_take(&lock, dir, command, err);
+    size_t stale = s ? 0 : results_remove_stale(dir);
+    if (stale)
+        fprintf(stderr, "%s: removed %zu temporaries left by a killed run\n", dir, stale);
     time_t start = time(NULL);
     double t0 = metrics_now();
-    if (!o.dry_run)
+    if (!s && !o.dry_run)
         s = keep_experiment(dir, o.config_path, err);
     if (!s)
         s = sweep_run(cfg, &o, err);
@@ -161,6 +193,7 @@ int cmd_run(int argc, char **argv, qb_error *err) {
         s = plot_all(dir, &po, err);
     if (!s && plots)
         s = report_write(dir, NULL, err);
+    results_lock_release(&lock);
     if (!s && !o.dry_run)
         fprintf(stderr, "results in %s/ (results.csv, results.h5, summary.csv%s)\n", dir,
                 plots ? ", figures/, headline.md, claims.md, report.html" : "");

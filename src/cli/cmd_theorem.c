@@ -220,18 +220,32 @@ static void print_tables(const theorem_report *r) {
         print_quant(r);
 }
 
+/* A JSON number: null where the value is not finite (the spread of a single seed), since JSON
+ * has no NaN. Rotating buffers: one printf takes several. */
+static const char *jnum(double v) {
+    static char slots[16][32];
+    static unsigned next;
+    char *b = slots[next++ % 16];
+    if (isfinite(v))
+        snprintf(b, sizeof slots[0], "%.17g", v);
+    else
+        snprintf(b, sizeof slots[0], "null");
+    return b;
+}
+
 static void json_pair(const char *key, const theorem_pair_moments *p) {
-    printf("\"%s\":{\"mean_max\":%.17g,\"var_max\":%.17g,\"mean_min\":%.17g,\"var_min\":%.17g,"
-           "\"cov_min_max\":%.17g}",
-           key, p->mean_max, p->var_max, p->mean_min, p->var_min, p->cov_min_max);
+    printf("\"%s\":{\"mean_max\":%s,\"var_max\":%s,\"mean_min\":%s,\"var_min\":%s,"
+           "\"cov_min_max\":%s}",
+           key, jnum(p->mean_max), jnum(p->var_max), jnum(p->mean_min), jnum(p->var_min),
+           jnum(p->cov_min_max));
 }
 
 static void print_json(const theorem_report *r) {
     printf("{\"samples\":%llu,\"seed\":%llu,\"batches\":%d,\"closed_form\":[",
            (unsigned long long)r->samples, (unsigned long long)r->seed, THEOREM_MC_BATCHES);
     for (size_t i = 0; i < N_CLOSED; i++) {
-        printf("%s{\"mu\":%.17g,\"sigma\":%.17g,", i ? "," : "", closed_cases[i][0],
-               closed_cases[i][1]);
+        printf("%s{\"mu\":%s,\"sigma\":%s,", i ? "," : "", jnum(closed_cases[i][0]),
+               jnum(closed_cases[i][1]));
         json_pair("closed", &r->closed[i]);
         printf(",");
         json_pair("quadrature", &r->quad[i]);
@@ -240,25 +254,26 @@ static void print_json(const theorem_report *r) {
     printf("],\"distributions\":[");
     for (int k = 0; k < N_DISTS; k++) {
         const dist_result *x = &r->d[k];
-        printf("%s{\"name\":\"%s\",\"var\":%.17g,", k ? "," : "", x->dist.name, x->quad[0][0].var);
+        printf("%s{\"name\":\"%s\",\"var\":%s,", k ? "," : "", x->dist.name,
+               jnum(x->quad[0][0].var));
         json_pair("pair_quadrature", &x->pair);
-        printf(",\"pair_mc\":{\"cov_min_max\":%.17g,\"cov_se\":%.17g},\"levels\":[", x->mc[1].cov,
-               x->mc[1].cov_se);
+        printf(",\"pair_mc\":{\"cov_min_max\":%s,\"cov_se\":%s},\"levels\":[", jnum(x->mc[1].cov),
+               jnum(x->mc[1].cov_se));
         for (unsigned l = 1; l <= THEOREM_MAX_LEVELS; l++) {
             const theorem_mc *m = &x->mc[l];
-            printf("%s{\"l\":%u,\"fraction_quadrature\":%.17g,\"fraction_mc\":%.17g,"
-                   "\"fraction_mc_se\":%.17g,\"fraction_mc_se_valid\":%s,\"blocks\":[",
-                   l > 1 ? "," : "", l, x->fraction[l], m->fraction, m->fraction_se,
-                   fraction_se_valid(&x->dist) ? "true" : "false");
+            printf("%s{\"l\":%u,\"fraction_quadrature\":%s,\"fraction_mc\":%s,"
+                   "\"fraction_mc_se\":%s,\"fraction_mc_se_valid\":%s,\"blocks\":[",
+                   l > 1 ? "," : "", l, jnum(x->fraction[l]), jnum(m->fraction),
+                   jnum(m->fraction_se), fraction_se_valid(&x->dist) ? "true" : "false");
             for (unsigned b = 0; b < (1u << l); b++) {
                 char path[THEOREM_MAX_LEVELS + 1];
                 theorem_block_path(l, b, path);
                 const theorem_mc_block *mb = &m->blocks[b];
-                printf("%s{\"block\":%u,\"path\":\"%s\",\"mean\":%.17g,\"var\":%.17g,"
-                       "\"mc_mean\":%.17g,\"mc_mean_se\":%.17g,\"mc_var\":%.17g,"
-                       "\"mc_var_se\":%.17g,\"fourth_moment_finite\":%s}",
-                       b ? "," : "", b, path, x->quad[l][b].mean, x->quad[l][b].var, mb->mean,
-                       mb->mean_se, mb->var, mb->var_se,
+                printf("%s{\"block\":%u,\"path\":\"%s\",\"mean\":%s,\"var\":%s,"
+                       "\"mc_mean\":%s,\"mc_mean_se\":%s,\"mc_var\":%s,"
+                       "\"mc_var_se\":%s,\"fourth_moment_finite\":%s}",
+                       b ? "," : "", b, path, jnum(x->quad[l][b].mean), jnum(x->quad[l][b].var),
+                       jnum(mb->mean), jnum(mb->mean_se), jnum(mb->var), jnum(mb->var_se),
                        mb->fourth_moment_finite ? "true" : "false");
             }
             printf("]}");
@@ -270,9 +285,9 @@ static void print_json(const theorem_report *r) {
         const theorem_quant_result *q = &r->quant;
         const theorem_quant_config *c = &q->cfg;
         printf(",\"quantizers\":{\"n\":%zu,\"d\":%zu,\"subspaces\":%zu,\"ks\":%llu,\"levels\":%u,"
-               "\"seeds\":%u,\"fraction\":%.17g,\"qet_ratio\":%.17g,\"pq_ratio\":%.17g",
+               "\"seeds\":%u,\"fraction\":%s,\"qet_ratio\":%s,\"pq_ratio\":%s",
                c->n, c->d, c->subspaces, (unsigned long long)c->ks, c->levels, c->seeds,
-               c->fraction, q->qet_ratio, q->pq_ratio);
+               jnum(c->fraction), jnum(q->qet_ratio), jnum(q->pq_ratio));
         const struct {
             const char *key;
             const theorem_summary *s;
@@ -282,12 +297,13 @@ static void print_json(const theorem_report *r) {
                     {"qet_over_pq_reduced", &q->ratio},
                     {"qet_over_pq", &q->gain}};
         for (size_t i = 0; i < sizeof sums / sizeof *sums; i++)
-            printf(",\"%s\":{\"mean\":%.17g,\"sd\":%.17g,\"lo\":%.17g,\"hi\":%.17g}", sums[i].key,
-                   sums[i].s->mean, sums[i].s->sd, sums[i].s->lo, sums[i].s->hi);
+            printf(",\"%s\":{\"mean\":%s,\"sd\":%s,\"lo\":%s,\"hi\":%s}", sums[i].key,
+                   jnum(sums[i].s->mean), jnum(sums[i].s->sd), jnum(sums[i].s->lo),
+                   jnum(sums[i].s->hi));
         printf(",\"per_seed\":[");
         for (unsigned k = 0; k < c->seeds; k++)
-            printf("%s{\"seed\":%u,\"mse_qet\":%.17g,\"mse_pq_reduced\":%.17g,\"mse_pq\":%.17g}",
-                   k ? "," : "", k + 1, q->qet[k], q->pq_reduced[k], q->pq[k]);
+            printf("%s{\"seed\":%u,\"mse_qet\":%s,\"mse_pq_reduced\":%s,\"mse_pq\":%s}",
+                   k ? "," : "", k + 1, jnum(q->qet[k]), jnum(q->pq_reduced[k]), jnum(q->pq[k]));
         printf("]}");
     }
     printf("}\n");

@@ -31,6 +31,7 @@ static const command commands[] = {
     {"plot", cmd_plot, "draw figures and the headline and claims tables from a results directory"},
     {"report", cmd_report, "one self-contained HTML page of a results directory"},
     {"merge", cmd_merge, "join the results directories of shards into one"},
+    {"results", cmd_results, "check a results directory's rows (and repair: drop the bad ones)"},
 };
 
 static void print_help(void) {

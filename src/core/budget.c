@@ -44,7 +44,12 @@ uint64_t budget_original_bits(size_t n, size_t d, unsigned source_bits) {
 }
 
 uint64_t budget_for_ratio(uint64_t original_bits, double ratio) {
-    return (uint64_t)floor((double)original_bits / ratio);
+    double b = floor((double)original_bits / ratio);
+    /* Converting a double outside [0, 2^64) is undefined: a tiny ratio (1e-300) allows more bits
+     * than 64 bits count, which is every setting; a NaN or negative ratio allows none. */
+    if (!(b >= 0))
+        return 0;
+    return b >= 18446744073709551616.0 ? UINT64_MAX : (uint64_t)b;
 }
 
 storage_bits budget_pq(size_t n, size_t d, size_t m, uint64_t k, unsigned entry_bits) {

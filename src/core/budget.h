@@ -35,7 +35,8 @@ void storage_add(storage_bits *into, const storage_bits *s);
 
 /* Original size: n * d * source_bits. */
 uint64_t budget_original_bits(size_t n, size_t d, unsigned source_bits);
-/* The budget of a ratio: floor(original / ratio). */
+/* The budget of a ratio: floor(original / ratio), UINT64_MAX when that does not fit in 64 bits
+ * (a ratio like 1e-300), 0 for a NaN or negative ratio. */
 uint64_t budget_for_ratio(uint64_t original_bits, double ratio);
 
 /* Storage formulas, one per method family. */

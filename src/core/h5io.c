@@ -1,19 +1,73 @@
 /* h5io.c - HDF5 reading and atomic writing of matrices. */
 #include "h5io.h"
+#include "h5io_private.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-/* HDF5 prints its own error stack by default; we report one line instead. */
-static void quiet(void) {
+/* HDF5 prints its own error stack by default; we report one line instead. Its cleanup at exit
+ * closes whatever is still open, and after a close that failed (a full disk) it crashes in
+ * H5F__close_cb (1.10.8): we close everything we open, so it is switched off, which must happen
+ * before anything else HDF5 does. */
+static void start_once(void) {
+    H5dont_atexit();
+}
+
+void h5io_quiet(void) {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, start_once);
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
 }
 
-static void split_spec(const char *spec, char *file, size_t flen, char *path, size_t plen) {
+typedef struct {
+    char *buf;
+    size_t len;
+    int from_errno;
+} cause;
+
+/* The system's error where a call recorded one ("errno = 28, ..."), else the innermost
+ * description. */
+static herr_t cause_of(unsigned n, const H5E_error2_t *e, void *ctx) {
+    (void)n;
+    cause *c = ctx;
+    const char *no = e->desc ? strstr(e->desc, "errno = ") : NULL;
+    if (c->from_errno || !e->desc)
+        return 0;
+    if (no && atoi(no + 8) > 0) {
+        snprintf(c->buf, c->len, "%s", strerror(atoi(no + 8)));
+        c->from_errno = 1;
+    } else {
+        snprintf(c->buf, c->len, "%s", e->desc);
+    }
+    return 0;
+}
+
+void h5_last_cause(char *buf, size_t len) {
+    cause c = {buf, len, 0};
+    buf[0] = 0;
+    H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, cause_of, &c);
+    for (char *p = buf; *p; p++) /* one line */
+        if (*p == '\n' || *p == '\r')
+            *p = ' ';
+    if (!buf[0])
+        snprintf(buf, len, "the HDF5 library gives no reason");
+}
+
+/* A temporary that could not be finished: emptied first, since HDF5 may still hold it open
+ * after a failed close and an unlinked file keeps its blocks until then (a full disk stays
+ * full), then removed. */
+static void drop_temporary(const char *path) {
+    if (truncate(path, 0) != 0 && errno != ENOENT)
+        errno = 0;
+    unlink(path);
+}
+
+void h5io_split_spec(const char *spec, char *file, size_t flen, char *path, size_t plen) {
     const char *colon = strstr(spec, ":/");
     if (colon) {
         size_t len = (size_t)(colon - spec);
@@ -28,8 +82,8 @@ static void split_spec(const char *spec, char *file, size_t flen, char *path, si
     }
 }
 
-static int open_for_reading(const char *file, hid_t *fid, qb_error *err) {
-    quiet();
+int h5io_open_for_reading(const char *file, hid_t *fid, qb_error *err) {
+    h5io_quiet();
     FILE *f = fopen(file, "rb");
     if (!f)
         return qb_fail(err, "cannot open '%s': %s", file, strerror(errno));
@@ -42,82 +96,11 @@ static int open_for_reading(const char *file, hid_t *fid, qb_error *err) {
     return QB_OK;
 }
 
-static unsigned type_bits(hid_t dtype) {
-    return (unsigned)(H5Tget_size(dtype) * 8);
-}
-
-static int read_uint_attr(hid_t obj, const char *name, unsigned *out) {
-    if (H5Aexists(obj, name) <= 0)
-        return -1;
-    hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
-    if (a < 0)
-        return -1;
-    unsigned v = 0;
-    herr_t r = H5Aread(a, H5T_NATIVE_UINT, &v);
-    H5Aclose(a);
-    if (r < 0)
-        return -1;
-    *out = v;
-    return 0;
-}
-
-int h5_read_matrix(const char *spec, matrix *out, unsigned *source_bits, qb_error *err) {
-    char file[4096], path[1024];
-    split_spec(spec, file, sizeof file, path, sizeof path);
-    *out = (matrix){0};
-    hid_t fid;
-    int s = open_for_reading(file, &fid, err);
-    if (s)
-        return s;
-    hid_t ds = -1, space = -1, dtype = -1;
-    if (H5Lexists(fid, path, H5P_DEFAULT) <= 0 || (ds = H5Dopen2(fid, path, H5P_DEFAULT)) < 0) {
-        s = qb_fail(err, "'%s' has no dataset '%s'", file, path);
-        goto done;
-    }
-    space = H5Dget_space(ds);
-    dtype = H5Dget_type(ds);
-    int rank = H5Sget_simple_extent_ndims(space);
-    if (rank != 2) {
-        s = qb_fail(err, "'%s:%s' has rank %d; a matrix needs rank 2", file, path, rank);
-        goto done;
-    }
-    H5T_class_t cls = H5Tget_class(dtype);
-    if (cls != H5T_FLOAT && cls != H5T_INTEGER) {
-        s = qb_fail(err, "'%s:%s' is not numeric", file, path);
-        goto done;
-    }
-    hsize_t dims[2];
-    H5Sget_simple_extent_dims(space, dims, NULL);
-    s = matrix_alloc(out, (size_t)dims[0], (size_t)dims[1], err);
-    if (s)
-        goto done;
-    if (H5Dread(ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, out->data) < 0) {
-        s = qb_fail(err, "cannot read '%s:%s' as float32", file, path);
-        goto done;
-    }
-    char what[5200];
-    snprintf(what, sizeof what, "'%s:%s'", file, path);
-    s = matrix_check_finite(out, what, err);
-    if (source_bits && read_uint_attr(ds, "source_bits", source_bits) != 0)
-        *source_bits = cls == H5T_FLOAT ? type_bits(dtype) : 32;
-done:
-    if (dtype >= 0)
-        H5Tclose(dtype);
-    if (space >= 0)
-        H5Sclose(space);
-    if (ds >= 0)
-        H5Dclose(ds);
-    H5Fclose(fid);
-    if (s)
-        matrix_free(out);
-    return s;
-}
-
 int h5_read_string_attr(const char *file, const char *dataset, const char *name, char *buf,
                         size_t len, qb_error *err) {
     buf[0] = 0;
     hid_t fid;
-    int s = open_for_reading(file, &fid, err);
+    int s = h5io_open_for_reading(file, &fid, err);
     if (s)
         return s;
     hid_t obj = H5Oopen(fid, dataset, H5P_DEFAULT);
@@ -154,7 +137,7 @@ int h5_read_string_attr(const char *file, const char *dataset, const char *name,
 }
 
 int h5_writer_open(h5_writer *w, const char *path, qb_error *err) {
-    quiet();
+    h5io_quiet();
     if (snprintf(w->final_path, sizeof w->final_path, "%s", path) >= (int)sizeof w->final_path ||
         snprintf(w->tmp_path, sizeof w->tmp_path, "%s.tmp-%ld", path, (long)getpid()) >=
             (int)sizeof w->tmp_path)
@@ -162,9 +145,13 @@ int h5_writer_open(h5_writer *w, const char *path, qb_error *err) {
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
     H5Pset_libver_bounds(fapl, H5F_LIBVER_EARLIEST, H5F_LIBVER_LATEST);
     w->file = H5Fcreate(w->tmp_path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+    char why[512];
+    h5_last_cause(why, sizeof why);
     H5Pclose(fapl);
-    if (w->file < 0)
-        return qb_fail(err, "cannot create '%s' (is the folder there and writable?)", w->tmp_path);
+    if (w->file < 0) {
+        drop_temporary(w->tmp_path);
+        return qb_fail(err, "cannot create '%s': %s", w->tmp_path, why);
+    }
     return QB_OK;
 }
 
@@ -191,11 +178,15 @@ int h5_writer_put(h5_writer *w, const char *dataset, const matrix *m, const h5_a
     hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
     H5Pset_create_intermediate_group(lcpl, 1);
     hid_t ds = H5Dcreate2(w->file, dataset, H5T_IEEE_F32LE, sp, lcpl, H5P_DEFAULT, H5P_DEFAULT);
+    char why[512];
+    h5_last_cause(why, sizeof why);
     H5Pclose(lcpl);
     H5Sclose(sp);
     if (ds < 0)
-        return qb_fail(err, "cannot create dataset '%s' in '%s'", dataset, w->final_path);
+        return qb_fail(err, "cannot create dataset '%s' in '%s': %s", dataset, w->final_path, why);
     int bad = H5Dwrite(ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, m->data) < 0;
+    if (bad)
+        h5_last_cause(why, sizeof why);
     if (!bad && attrs) {
         if (attrs->source)
             bad |= put_string_attr(ds, "source", attrs->source);
@@ -212,8 +203,10 @@ int h5_writer_put(h5_writer *w, const char *dataset, const matrix *m, const h5_a
             H5Sclose(asp);
         }
     }
-    H5Dclose(ds);
-    return bad ? qb_internal(err, "writing '%s' to '%s' failed", dataset, w->final_path) : QB_OK;
+    if (H5Dclose(ds) < 0 && !bad++)
+        h5_last_cause(why, sizeof why);
+    return bad ? qb_internal(err, "writing '%s' to '%s' failed: %s", dataset, w->final_path, why)
+               : QB_OK;
 }
 
 int h5_writer_string_attr(h5_writer *w, const char *object, const char *name, const char *value,
@@ -222,23 +215,31 @@ int h5_writer_string_attr(h5_writer *w, const char *object, const char *name, co
     if (obj < 0)
         return qb_fail(err, "no object '%s' in '%s'", object, w->final_path);
     int bad = put_string_attr(obj, name, value);
+    char why[512];
+    if (bad)
+        h5_last_cause(why, sizeof why);
     H5Oclose(obj);
-    return bad ? qb_internal(err, "cannot write attribute '%s'", name) : QB_OK;
+    return bad ? qb_internal(err, "cannot write attribute '%s' to '%s': %s", name, w->final_path,
+                             why)
+               : QB_OK;
 }
 
 int h5_writer_commit(h5_writer *w, qb_error *err) {
     if (H5Fclose(w->file) < 0) {
-        unlink(w->tmp_path);
-        return qb_internal(err, "cannot finish '%s'", w->tmp_path);
+        char why[512];
+        h5_last_cause(why, sizeof why);
+        drop_temporary(w->tmp_path);
+        return qb_internal(err, "cannot finish '%s': %s", w->tmp_path, why);
     }
-    int fd = open(w->tmp_path, O_RDONLY);
-    if (fd >= 0) {
-        fsync(fd);
+    int fd = open(w->tmp_path, O_RDONLY), e = 0;
+    if (fd < 0 || fsync(fd) != 0)
+        e = errno;
+    if (fd >= 0)
         close(fd);
-    }
-    if (rename(w->tmp_path, w->final_path) != 0) {
-        int e = errno;
-        unlink(w->tmp_path);
+    if (!e && rename(w->tmp_path, w->final_path) != 0)
+        e = errno;
+    if (e) {
+        drop_temporary(w->tmp_path);
         return qb_fail(err, "cannot write '%s': %s", w->final_path, strerror(e));
     }
     return QB_OK;
@@ -246,7 +247,7 @@ int h5_writer_commit(h5_writer *w, qb_error *err) {
 
 void h5_writer_abort(h5_writer *w) {
     H5Fclose(w->file);
-    unlink(w->tmp_path);
+    drop_temporary(w->tmp_path);
 }
 
 int h5_write_matrix(const char *path, const char *dataset, const matrix *m, const h5_attrs *attrs,
@@ -266,6 +267,7 @@ int h5_write_matrix(const char *path, const char *dataset, const matrix *m, cons
 const char *h5_version(void) {
     static char v[32];
     unsigned maj, min, rel;
+    h5io_quiet();
     H5get_libversion(&maj, &min, &rel);
     snprintf(v, sizeof v, "%u.%u.%u", maj, min, rel);
     return v;

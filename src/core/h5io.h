@@ -19,8 +19,14 @@ typedef struct {
 } h5_attrs;
 
 /* "FILE.h5" or "FILE.h5:/path" (default /matrix). source_bits (optional): the dataset's
- * `source_bits` attribute, else the stored type's width. Rejects rank != 2 and NaN/Inf. */
+ * `source_bits` attribute, else the stored type's width. Rejects rank != 2, NaN/Inf, a size
+ * beyond the memory bound, stored bytes that do not match the shape and type (or lie past the
+ * file's end), data never written, external files that are short or outside the file's folder,
+ * and virtual datasets. libhdf5 reads in a child process: a file that crashes it is an error. */
 int h5_read_matrix(const char *spec, matrix *out, unsigned *source_bits, qb_error *err);
+/* The same checks and reading in this process, without the child: for fuzzing the checks (a
+ * crash of the library then crashes the caller). */
+int h5_read_matrix_here(const char *spec, matrix *out, unsigned *source_bits, qb_error *err);
 
 /* Reads a string attribute of a dataset into buf ("" when absent). */
 int h5_read_string_attr(const char *file, const char *dataset, const char *name, char *buf,
@@ -46,6 +52,11 @@ void h5_writer_abort(h5_writer *w);                /* close and remove the tempo
 /* One matrix to one new file, atomically. */
 int h5_write_matrix(const char *path, const char *dataset, const matrix *m, const h5_attrs *attrs,
                     qb_error *err);
+
+/* Why the last HDF5 call failed, on one line: the system's error when the library recorded one
+ * ("No space left on device"), else its innermost message. Call it right after the failure:
+ * the next HDF5 call clears the record. */
+void h5_last_cause(char *buf, size_t len);
 
 /* HDF5 library version, for results rows. */
 const char *h5_version(void);

@@ -2,8 +2,11 @@
 #include "matrix.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "sizes.h"
 
 int matrix_alloc(matrix *m, size_t rows, size_t cols, qb_error *err) {
     m->rows = rows;
@@ -11,8 +14,15 @@ int matrix_alloc(matrix *m, size_t rows, size_t cols, qb_error *err) {
     m->data = NULL;
     if (rows == 0 || cols == 0)
         return qb_fail(err, "empty matrix (%zu x %zu)", rows, cols);
-    if (rows > ((size_t)-1) / sizeof(float) / cols)
-        return qb_fail(err, "matrix %zu x %zu is too large", rows, cols);
+    uint64_t bytes;
+    if (size_mul3(rows, cols, sizeof(float), &bytes) || bytes > SIZE_MAX)
+        return qb_fail(err, "matrix %zu x %zu is too large: its size overflows 64 bits", rows,
+                       cols);
+    char what[96];
+    snprintf(what, sizeof what, "a %zu x %zu float32 matrix", rows, cols);
+    int s = size_check_memory(what, bytes, err);
+    if (s)
+        return s;
     m->data = calloc(rows * cols, sizeof(float));
     return m->data ? QB_OK : qb_oom(err);
 }

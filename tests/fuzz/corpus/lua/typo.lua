@@ -1,0 +1,4 @@
+return {
+  methods = { "pq" },
+  ratio = { 4, 8 },
+}

@@ -1,0 +1,1 @@
+return { methods = { "rtn" }, ratios = { 4 }, subspaces = setmetatable({}, { __len = function() error("len") end }) }
