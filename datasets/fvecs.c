@@ -58,7 +58,7 @@ static void widen(float *dst, const unsigned char *src, size_t count, char kind,
         } else if (kind == 'f' && es == 8) {
             double v;
             memcpy(&v, p, 8);
-            dst[i] = (float)v;
+            dst[i] = matrix_narrow(v);
         } else if (kind == 'f' && es == 2) {
             uint16_t h;
             memcpy(&h, p, 2);

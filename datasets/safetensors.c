@@ -422,7 +422,7 @@ int safetensors_read(safetensors_file *sf, size_t i, matrix *out, qb_error *err)
             break;
         case ST_F64:
             memcpy(&f64, raw + 8 * k, 8);
-            out->data[k] = (float)f64;
+            out->data[k] = matrix_narrow(f64);
             break;
         default:
             break;

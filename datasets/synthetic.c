@@ -43,7 +43,7 @@ int synthetic_generate(matrix *out, size_t n, size_t d, const synthetic_spec *sp
         while (v < spec->lo || v > spec->hi);
         if (spec->outlier_rate > 0 && gsl_rng_uniform(r) < spec->outlier_rate)
             v = gsl_ran_flat(r, -spec->outlier_abs, spec->outlier_abs);
-        out->data[i] = (float)v;
+        out->data[i] = matrix_narrow(v);
     }
     gsl_rng_free(r);
     return QB_OK;
@@ -99,7 +99,7 @@ int synthetic_lowrank(matrix *out, size_t n, size_t d, size_t rank, double noise
                 double v = 0;
                 for (size_t t = 0; t < rank; t++)
                     v += z[i * rank + t] * w[t * d + j];
-                out->data[i * d + j] = (float)(v + gsl_ran_gaussian_ziggurat(r, noise));
+                out->data[i * d + j] = matrix_narrow(v + gsl_ran_gaussian_ziggurat(r, noise));
             }
     }
     free(z);
@@ -119,10 +119,10 @@ int synthetic_ar1(matrix *out, size_t n, size_t d, double rho, uint64_t seed, qb
     double innov = sqrt(1 - rho * rho);
     for (size_t i = 0; i < n; i++) {
         double v = gsl_ran_gaussian_ziggurat(r, 1.0);
-        out->data[i * d] = (float)v;
+        out->data[i * d] = matrix_narrow(v);
         for (size_t j = 1; j < d; j++) {
             v = rho * v + gsl_ran_gaussian_ziggurat(r, innov);
-            out->data[i * d + j] = (float)v;
+            out->data[i * d + j] = matrix_narrow(v);
         }
     }
     gsl_rng_free(r);

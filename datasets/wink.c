@@ -3,6 +3,7 @@
 #include "wink.h"
 
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -171,11 +172,15 @@ static int vectors(scan *s, matrix *out, size_t max_rows, wink_info *info, size_
             if (!st && row[d + 1] != (double)*rows)
                 st = qb_fail(s->err, "'%s': vector %zu ('%s') carries word index %g", s->path,
                              *rows, word, row[d + 1]);
+            for (size_t j = 0; !st && j < d; j++)
+                if (fabs(row[j]) > FLT_MAX)
+                    st = qb_fail(s->err, "'%s': vector of '%s' holds %g, beyond float32's range",
+                                 s->path, word, row[j]);
             if (!st) {
                 double ss = 0;
                 float *o = matrix_row(out, *rows);
                 for (size_t j = 0; j < d; j++) {
-                    o[j] = (float)row[j];
+                    o[j] = (float)row[j]; /* within float's range: checked */
                     ss += row[j] * row[j];
                 }
                 double e = fabs(sqrt(ss) - row[d]);

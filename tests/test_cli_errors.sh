@@ -60,6 +60,7 @@ q never-written "stores no data" rtn --data "$dir/huge.h5" --bits 4
 q short-external "but that file has 100" rtn --data "$dir/external.h5" --bits 4
 # the library crashes on this file; it reads in a child, so the crash is an error
 q library-crash "crashed the HDF5 library (Segmentation fault)" rtn --data "$CRASHING" --bits 4
+q library-abort "crashed the HDF5 library (Aborted)" rtn --data "$(dirname "$CRASHING")/library-stack-smash.h5" --bits 4
 # values near float32's largest: the error would overflow; refused, never an ok NaN result
 q overflow-rtn "non-finite error" rtn --data "$dir/overflow.h5" --bits 4
 q overflow-opq "overflows float32" opq --data "$dir/overflow.h5" --ks 4

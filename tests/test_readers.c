@@ -252,8 +252,12 @@ static void test_wink(void) {
         /* not a number */
         "{\"l2NormIndex\":2,\"wordIndex\":3,\"size\":1,\"dimensions\":2,"
         "\"vectors\":{\"a\":[1,x,1,0]}}",
+        /* a double no float32 holds (its conversion was undefined, and gave -Inf) */
+        "{\"l2NormIndex\":2,\"wordIndex\":3,\"size\":1,\"dimensions\":2,"
+        "\"vectors\":{\"a\":[-8e50,0,1,0]}}",
     };
-    const char *msg[] = {"has 3 numbers", "word index 5", "promises 2", "before", "number"};
+    const char *msg[] = {"has 3 numbers", "word index 5", "promises 2",
+                         "before",        "number",       "beyond float32's range"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         write_bytes(path, bad[i], strlen(bad[i]), NULL, 0);
         qb_error e = {0};

@@ -3,6 +3,8 @@
 #ifndef QB_MATRIX_H
 #define QB_MATRIX_H
 
+#include <float.h>
+#include <math.h>
 #include <stddef.h>
 
 #include "error.h"
@@ -17,6 +19,12 @@ void matrix_free(matrix *m);
 int matrix_copy(matrix *dst, const matrix *src, qb_error *err);
 static inline float *matrix_row(const matrix *m, size_t i) {
     return m->data + i * m->cols;
+}
+
+/* A double as float32 without undefined behaviour: beyond float's range it is +-Inf (which the
+ * finiteness checks then report); (float) of such a double is undefined in C. */
+static inline float matrix_narrow(double v) {
+    return v > FLT_MAX ? INFINITY : v < -FLT_MAX ? -INFINITY : (float)v;
 }
 
 /* QB_EINPUT naming the first NaN/Inf (row, column) if any. */

@@ -1,5 +1,6 @@
 /* rng.c - derivation of independent GSL streams from (seed, cell, stream). */
 #include "rng.h"
+#include "matrix.h"
 
 #include <gsl/gsl_randist.h>
 #include <stdlib.h>
@@ -55,7 +56,7 @@ int rng_gaussian_fill(float *out, size_t count, double mu, double sigma, uint64_
     if (!r)
         return -1;
     for (size_t i = 0; i < count; i++)
-        out[i] = (float)(mu + gsl_ran_gaussian_ziggurat(r, sigma));
+        out[i] = matrix_narrow(mu + gsl_ran_gaussian_ziggurat(r, sigma));
     gsl_rng_free(r);
     return 0;
 }
