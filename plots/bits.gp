@@ -5,12 +5,13 @@ reset
 set terminal @PNG_TERMINAL@ size 960,640
 set output '@NAME@.png'
 set title "@TITLE@" noenhanced
-set xlabel "stored bits per element (source bits / achieved ratio; mean over seeds)"
-set ylabel "MSE (mean, 95% interval over seeds)" noenhanced
+set xlabel "stored bits per element (bits charged / (n d); mean over seeds)"
+set ylabel "MSE (geometric mean over seeds, 95% interval on the log scale)" noenhanced
 set logscale y
 set format y "%g"
 set grid
-set key top right inside opaque box noenhanced Left reverse samplen 2 font ",8"
+# the key outside the graph, so it never covers a curve
+set key outside right top vertical box noenhanced Left reverse samplen 2 font ",8"
 set bars small
 @EXTRA@
 plot @CURVES@

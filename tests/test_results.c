@@ -214,6 +214,19 @@ int main(void) {
     CHECK(results_read(dir, &t, &err) == QB_EINPUT);
     CHECK(strstr(err.msg, "results.csv:5") != NULL);
 
+    /* Columns read back by name as text: an option's generated column (set through its name, as a
+     * CSV field is read), a fixed text column and a count. */
+    result_row o = row("k10", "rtn", 0, 4, 1);
+    char value[64];
+    CHECK_OK(results_row_set(&o, "rtn_clip", "mse", &err), &err);
+    CHECK_OK(results_row_get(&o, "rtn_clip", value, sizeof value, &err), &err);
+    CHECK(!strcmp(value, "mse"));
+    CHECK_OK(results_row_get(&o, "label", value, sizeof value, &err), &err);
+    CHECK(!strcmp(value, "rtn"));
+    CHECK_OK(results_row_get(&o, "bits.total", value, sizeof value, &err), &err);
+    CHECK(!strcmp(value, "281474976710655"));
+    CHECK(results_row_get(&o, "no_such_column", value, sizeof value, &err) == QB_EINTERNAL);
+
     /* Tampered or doubled rows: each refused with its line and the way out. */
     test_tampered(dir);
 

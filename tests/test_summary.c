@@ -44,6 +44,9 @@ int main(void) {
         r.seed_index = (unsigned)(i % 3 + 1);
         strcpy(r.status, i == 4 ? RESULT_INFEASIBLE : RESULT_OK);
         r.mse = i < 4 ? mse[i] : NAN;
+        r.n = 4;
+        r.d = 2;
+        r.bits_charged = i < 2 ? 16 : 8;
         CHECK_OK(result_table_push(&t, &r, &err), &err);
     }
     result_table_sort(&t);
@@ -57,6 +60,17 @@ int main(void) {
         CHECK_NEAR(g[0].mse.half, 12.7062047 * sqrt(2.0) / sqrt(2.0), 1e-5);
         CHECK(g[1].count == 3 && g[1].n_ok == 2 && !strcmp(g[1].status, RESULT_OK));
         CHECK_NEAR(g[1].mse.mean, 15, 1e-15);
+        /* Geometric: MSE 1 and 3 have logs 0 and L = log 3, mean L/2, standard error L/2, so
+         * sqrt(3) within [sqrt(3) e^(-t L/2), sqrt(3) e^(t L/2)], t = 12.7062 (1 dof). */
+        double half = 12.7062047 * log(3.0) / 2;
+        CHECK_NEAR(g[0].mse_geo.center, sqrt(3.0), 1e-12);
+        CHECK_NEAR(g[0].mse_geo.lo, sqrt(3.0) * exp(-half), 1e-9);
+        CHECK_NEAR(g[0].mse_geo.hi / (sqrt(3.0) * exp(half)), 1, 1e-6);
+        CHECK(g[0].mse_geo.n == 2 && g[1].mse_geo.n == 2);
+        CHECK_NEAR(g[1].mse_geo.center, sqrt(200.0), 1e-12);
+        /* 16 and 8 charged bits over 4 x 2 elements */
+        CHECK_NEAR(g[0].bits.mean, 2, 1e-15);
+        CHECK_NEAR(g[1].bits.mean, 1, 1e-15);
     }
     free(g);
     result_table_free(&t);

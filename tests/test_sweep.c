@@ -8,6 +8,7 @@
 
 #include "check.h"
 #include "lua_api.h"
+#include "shard.h"
 #include "sweep.h"
 #include "sweep_count.h"
 
@@ -32,6 +33,55 @@ static const char config[] =
     "  subspaces = { 4, 8 }, iterations = { 1, 2, 3 }, ratios = { 4, 8 },\n"
     "  accounting = { \"full\", \"free-imap\" }, kmeans = { iters = 5, init = \"random\" },\n"
     "}\n";
+
+/* Shard plans: three shards own every cell once; a plan reads back as written; the cells a
+ * results table lacks are counted and named; a plan cut short is refused. */
+static void check_plans(const sweep_cell *cells, size_t n) {
+    qb_error err = {0};
+    shard_plan p[3], back;
+    memset(p, 0, sizeof p);
+    size_t owned = 0;
+    const char **keys = malloc(n * sizeof *keys);
+    CHECK(keys != NULL);
+    for (size_t i = 0; keys && i < n; i++)
+        keys[i] = cells[i].key;
+    for (unsigned i = 0; keys && i < 3; i++) {
+        CHECK_OK(shard_plan_make("t", keys, n, i, 3, &p[i], &err), &err);
+        owned += p[i].n_keys;
+        CHECK(p[i].n_keys > 0 && p[i].total == n);
+    }
+    CHECK_MSG(owned == n, "%zu of %zu cells owned", owned, n);
+    int found = 1;
+    CHECK_OK(shard_plan_read(dir, &back, &found, &err), &err);
+    CHECK(!found);
+    CHECK_OK(shard_plan_write(dir, &p[1], &err), &err);
+    CHECK_OK(shard_plan_read(dir, &back, &found, &err), &err);
+    CHECK(found && back.shard == 1 && back.shards == 3 && back.total == n);
+    CHECK(!strcmp(back.experiment, "t") && back.n_keys == p[1].n_keys);
+    for (size_t k = 0; k < back.n_keys && k < p[1].n_keys; k++)
+        CHECK_MSG(!strcmp(back.keys[k], p[1].keys[k]), "key %zu: %s", k, back.keys[k]);
+    result_table t = {0};
+    const char *first[2] = {NULL, NULL};
+    CHECK(shard_plan_missing(&back, &t, first, 2) == back.n_keys);
+    result_row r;
+    memset(&r, 0, sizeof r);
+    for (size_t k = 1; k < back.n_keys; k++) {
+        snprintf(r.key, sizeof r.key, "%s", back.keys[k]);
+        CHECK_OK(result_table_push(&t, &r, &err), &err);
+    }
+    CHECK(shard_plan_missing(&back, &t, first, 2) == 1 && !strcmp(first[0], back.keys[0]));
+    result_table_free(&t);
+    shard_plan_free(&back);
+    /* The last key gone: the count and hash no longer match. */
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "sed -i '$d' %s/%s", dir, SHARD_PLAN_FILE);
+    CHECK(system(cmd) == 0);
+    CHECK(shard_plan_read(dir, &back, &found, &err) == QB_EINPUT);
+    CHECK_MSG(strstr(err.msg, "is damaged") != NULL, "%s", err.msg);
+    for (unsigned i = 0; i < 3; i++)
+        shard_plan_free(&p[i]);
+    free(keys);
+}
 
 int main(void) {
     qb_error err = {0};
@@ -107,6 +157,7 @@ int main(void) {
     CHECK_OK(sweep_expand(&c, &again, &n2, &err), &err);
     CHECK(n2 == n && !memcmp(cells, again, n * sizeof *cells));
     free(again);
+    check_plans(cells, n);
     free(cells);
 
     /* Errors name file:line. */
@@ -207,6 +258,19 @@ int main(void) {
     CHECK(!strcmp(c.datasets[0].file, "data/none.h5") && !strcmp(c.datasets[0].path, "/v/all"));
     CHECK(c.datasets[0].source_bits == 16 && !strcmp(c.datasets[0].name, "kv-v"));
     CHECK(c.datasets[1].kind == DATASET_SYNTHETIC && c.datasets[1].n == 8);
+    /* QETBENCH_MANIFEST names another manifest (a sweep's snapshot): only it is read. */
+    write_file("snap.lua", "return { kv2 = { file = 'data/none.h5', path = '/k/all' } }\n");
+    CHECK(setenv("QETBENCH_MANIFEST", "snap.lua", 1) == 0);
+    CHECK(lua_config_run(write_file("m4.lua", "return {\n methods = {'pq'}, ratios = 4,\n "
+                                              "datasets = {{ manifest = 'kv' }},\n}\n"),
+                         &c, &has, &err) == QB_EINPUT);
+    CHECK_MSG(strstr(err.msg, "m4.lua:3: no data set 'kv' in snap.lua"), "%s", err.msg);
+    CHECK_OK(lua_config_run(write_file("m5.lua", "return {\n methods = {'pq'}, ratios = 4,\n "
+                                                 "datasets = {{ manifest = 'kv2' }},\n}\n"),
+                            &c, &has, &err),
+             &err);
+    CHECK(c.n_datasets == 1 && !strcmp(c.datasets[0].path, "/k/all"));
+    CHECK(unsetenv("QETBENCH_MANIFEST") == 0);
     CHECK(chdir(cwd) == 0);
 
     char cmd[300];

@@ -375,12 +375,18 @@ static int method_name(reader *r, const char *key, const char *name) {
 }
 
 /* {manifest = "kv"}: file, path and source_bits (or the generator) of a data set named in
- * datasets/manifest.lua (read from the working directory: the repository root). */
-#define MANIFEST_PATH "datasets/manifest.lua"
+ * datasets/manifest.lua (read from the working directory: the repository root), or in the file
+ * QETBENCH_MANIFEST names (a sweep's snapshot of it, so every shard reads the same one). */
+static const char *manifest_path(void) {
+    const char *p = getenv("QETBENCH_MANIFEST");
+    return p && *p ? p : "datasets/manifest.lua";
+}
+
 static int from_manifest(reader *r, const char *name, dataset_spec *d, char *kind, size_t kind_len,
                          int *has_file) {
     lua_State *L = r->L;
-    if (luaL_loadfilex(L, MANIFEST_PATH, "t") || lua_pcall(L, 0, 1, 0)) {
+    const char *manifest = manifest_path();
+    if (luaL_loadfilex(L, manifest, "t") || lua_pcall(L, 0, 1, 0)) {
         char msg[512];
         snprintf(msg, sizeof msg, "%s", lua_tostring(L, -1));
         lua_pop(L, 1);
@@ -388,7 +394,7 @@ static int from_manifest(reader *r, const char *name, dataset_spec *d, char *kin
     }
     if (!lua_istable(L, -1)) {
         lua_pop(L, 1);
-        return fail_at(r, "manifest", "%s does not return a table", MANIFEST_PATH);
+        return fail_at(r, "manifest", "%s does not return a table", manifest);
     }
     lua_getfield(L, -1, name);
     if (!lua_istable(L, -1)) {
@@ -401,7 +407,7 @@ static int from_manifest(reader *r, const char *name, dataset_spec *d, char *kin
                 names[n++] = lua_tostring(L, -1);
         }
         const char *near = lua_nearest(name, names, n);
-        int s = fail_at(r, "manifest", "no data set '%s' in %s%s%s%s", name, MANIFEST_PATH,
+        int s = fail_at(r, "manifest", "no data set '%s' in %s%s%s%s", name, manifest,
                         near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
         lua_pop(L, 2);
         return s;

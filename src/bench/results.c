@@ -465,6 +465,17 @@ int results_row_set(result_row *r, const char *name, const char *text, qb_error 
     return QB_OK;
 }
 
+int results_row_get(const result_row *r, const char *name, char *buf, size_t len, qb_error *err) {
+    const column *c = column_named(name);
+    if (!c)
+        return qb_internal(err, "the results have no column '%s'", name);
+    if (c->type == COL_STR)
+        snprintf(buf, len, "%s", (const char *)r + c->offset);
+    else if (put_field(buf, len, r, c) >= len)
+        return qb_internal(err, "results column %s does not fit %zu characters", c->name, len);
+    return QB_OK;
+}
+
 /* At most 64 bytes of a field for a message, control bytes as \xNN: an error stays one line. */
 static const char *printable(const char *f, char *buf, size_t len) {
     size_t at = 0, i = 0;

@@ -114,6 +114,9 @@ int results_write_h5(const char *dir, const result_table *t, qb_error *err);
 int results_row_set(result_row *r, const char *name, const char *text, qb_error *err);
 /* Whether a column of that name exists. */
 int results_has_column(const char *name);
+/* The column called `name` of r as text, as the CSV writes it but unquoted (a configuration's
+ * options are columns: rtn_clip, rtn_granularity, ...). QB_EINTERNAL for a name with no column. */
+int results_row_get(const result_row *r, const char *name, char *buf, size_t len, qb_error *err);
 
 /* One CSV line (with its newline) into buf; returns its length, or 0 if it does not fit. */
 size_t results_format_csv(const result_row *r, char *buf, size_t len);

@@ -1,7 +1,6 @@
-/* summary.c - statistics over seeds. GSL's t distribution only: no BLAS headers here. */
+/* summary.c - statistics over seeds (stats.h holds the distributions). */
 #include "summary.h"
 
-#include <gsl/gsl_cdf.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,7 +8,7 @@
 #include "quantizer.h"
 
 double summary_t95(size_t dof) {
-    return dof ? gsl_cdf_tdist_Pinv(0.975, (double)dof) : NAN;
+    return stats_t_quantile(0.975, dof);
 }
 
 summary_stat summary_of(const double *x, size_t n) {
@@ -31,6 +30,10 @@ summary_stat summary_of(const double *x, size_t n) {
             ss += (x[i] - s.mean) * (x[i] - s.mean);
     s.half = summary_t95(s.n - 1) * sqrt(ss / (double)(s.n - 1) / (double)s.n);
     return s;
+}
+
+static double bits_per_element(const result_row *r) {
+    return r->n && r->d ? (double)r->bits_charged / ((double)r->n * (double)r->d) : NAN;
 }
 
 static int same_config(const result_row *a, const result_row *b) {
@@ -81,6 +84,14 @@ int summary_build(const result_table *t, summary_group **groups, size_t *n, qb_e
         }                                                                                          \
         s->field = summary_of(v, j - i);                                                           \
     } while (0)
+#define GEO(field, expr)                                                                           \
+    do {                                                                                           \
+        for (size_t k = i; k < j; k++) {                                                           \
+            const result_row *r = &t->rows[k];                                                     \
+            v[k - i] = strcmp(r->status, RESULT_OK) ? NAN : (double)(expr);                        \
+        }                                                                                          \
+        s->field = stats_geometric(v, j - i);                                                      \
+    } while (0)
         STAT(ratio, r->ratio);
         STAT(ks,
              method_uses(r->method, METHOD_USES_SUBSPACES) ? (double)r->ks : (double)r->rtn_bits);
@@ -91,7 +102,12 @@ int summary_build(const result_table *t, summary_group **groups, size_t *n, qb_e
         STAT(seconds_dequantize, r->seconds_dequantize);
         STAT(qtr, r->qtr);
         STAT(dtr, r->dtr);
+        STAT(bits, bits_per_element(r));
+        GEO(mse_geo, r->mse);
+        GEO(mae_geo, r->mae);
+        GEO(mre_geo, r->mre);
 #undef STAT
+#undef GEO
         i = j;
     }
     free(v);
@@ -102,6 +118,10 @@ int summary_build(const result_table *t, summary_group **groups, size_t *n, qb_e
 
 static size_t put_stat(char *buf, size_t len, summary_stat s) {
     return (size_t)snprintf(buf, len, ",%.10g,%.10g", s.mean, s.half);
+}
+
+static size_t put_geo(char *buf, size_t len, stats_geo g) {
+    return (size_t)snprintf(buf, len, ",%.10g,%.10g,%.10g", g.center, g.lo, g.hi);
 }
 
 int summary_write(const char *dir, const result_table *t, qb_error *err) {
@@ -119,8 +139,10 @@ int summary_write(const char *dir, const result_table *t, qb_error *err) {
     at += (size_t)snprintf(
         text, cap,
         "dataset,label,method,accounting,subspaces,iterations,target_ratio,status,seeds,rows,"
-        "ratio_mean,ratio_ci95,ks_or_bits_mean,ks_or_bits_ci95,mse_mean,mse_ci95,mae_mean,"
-        "mae_ci95,mre_mean,mre_ci95,seconds_quantize_mean,seconds_quantize_ci95,"
+        "ratio_mean,ratio_ci95,bits_per_element_mean,ks_or_bits_mean,ks_or_bits_ci95,mse_mean,"
+        "mse_ci95,mse_geomean,mse_geo_lo95,mse_geo_hi95,mae_mean,mae_ci95,mae_geomean,mae_geo_lo95,"
+        "mae_geo_hi95,mre_mean,mre_ci95,mre_geomean,mre_geo_lo95,mre_geo_hi95,"
+        "seconds_quantize_mean,seconds_quantize_ci95,"
         "seconds_dequantize_mean,seconds_dequantize_ci95,qtr_mean,qtr_ci95,dtr_mean,dtr_ci95\n");
     for (size_t i = 0; i < n; i++) {
         const summary_group *x = &g[i];
@@ -128,17 +150,19 @@ int summary_write(const char *dir, const result_table *t, qb_error *err) {
                                x->dataset, x->label, x->method, x->accounting,
                                (unsigned long long)x->subspaces, x->iterations, x->target_ratio,
                                x->status, x->n_ok, x->count);
-        const summary_stat *st[] = {&x->ratio,
-                                    &x->ks,
-                                    &x->mse,
-                                    &x->mae,
-                                    &x->mre,
-                                    &x->seconds_quantize,
-                                    &x->seconds_dequantize,
-                                    &x->qtr,
-                                    &x->dtr};
-        for (size_t k = 0; k < sizeof st / sizeof *st; k++)
-            at += put_stat(text + at, cap - at, *st[k]);
+        at += put_stat(text + at, cap - at, x->ratio);
+        at += (size_t)snprintf(text + at, cap - at, ",%.10g", x->bits.mean);
+        at += put_stat(text + at, cap - at, x->ks);
+        at += put_stat(text + at, cap - at, x->mse);
+        at += put_geo(text + at, cap - at, x->mse_geo);
+        at += put_stat(text + at, cap - at, x->mae);
+        at += put_geo(text + at, cap - at, x->mae_geo);
+        at += put_stat(text + at, cap - at, x->mre);
+        at += put_geo(text + at, cap - at, x->mre_geo);
+        const summary_stat *times[] = {&x->seconds_quantize, &x->seconds_dequantize, &x->qtr,
+                                       &x->dtr};
+        for (size_t k = 0; k < sizeof times / sizeof *times; k++)
+            at += put_stat(text + at, cap - at, *times[k]);
         at += (size_t)snprintf(text + at, cap - at, "\n");
     }
     char path[4096];

@@ -1,5 +1,6 @@
-/* summary.h - per-configuration statistics over seeds (mean and 95% Student-t interval) from a
- * results table, written to DIR/summary.csv and used by the figures and the claims table. */
+/* summary.h - per-configuration statistics over seeds from a results table: the mean with its 95%
+ * Student-t interval, and for the error metrics the geometric mean with the interval computed on
+ * their logs (asymmetric), written to DIR/summary.csv and used by the figures and the claims. */
 #ifndef QB_SUMMARY_H
 #define QB_SUMMARY_H
 
@@ -7,6 +8,7 @@
 #include <stdint.h>
 
 #include "results.h"
+#include "stats.h"
 
 typedef struct {
     double mean, half; /* half-width of the 95% interval; NaN with fewer than two values */
@@ -23,6 +25,8 @@ typedef struct {
     size_t n_ok;         /* rows with status ok */
     char status[16];     /* ok when any row is, else the first row's status */
     summary_stat ratio, ks, mse, mae, mre, seconds_quantize, seconds_dequantize, qtr, dtr;
+    summary_stat bits;                   /* charged bits per element: bits_charged / (n d) */
+    stats_geo mse_geo, mae_geo, mre_geo; /* errors span decades: their spread is on the log scale */
 } summary_group;
 
 /* Mean and 95% interval half-width (t quantile with n - 1 degrees of freedom); NaNs skipped. */

@@ -19,6 +19,7 @@
 #include "qet.h"
 #include "results.h"
 #include "rng.h"
+#include "shard.h"
 #include "summary.h"
 #include "synthetic.h"
 #include "versions.h"
@@ -313,8 +314,26 @@ int sweep_finalize(const char *dir, qb_error *err) {
     return s;
 }
 
+/* DIR/shard.cells: the keys of the shard's cells (shard.h). */
+static int write_plan(const char *name, const sweep_cell *cells, size_t n, const sweep_options *o,
+                      qb_error *err) {
+    const char **keys = malloc((n + 1) * sizeof *keys);
+    if (!keys)
+        return qb_oom(err);
+    for (size_t i = 0; i < n; i++)
+        keys[i] = cells[i].key;
+    shard_plan plan;
+    int s = shard_plan_make(name, keys, n, o->shard, o->shards, &plan, err);
+    if (!s)
+        s = shard_plan_write(o->out_dir, &plan, err);
+    shard_plan_free(&plan);
+    free(keys);
+    return s;
+}
+
 int sweep_run(const sweep_config *c, const sweep_options *o, qb_error *err) {
-    int s = results_mkdirs(o->out_dir, err);
+    /* A dry run writes nothing but a shard's plan. */
+    int s = o->dry_run && !o->sharded ? QB_OK : results_mkdirs(o->out_dir, err);
     if (s)
         return s;
     result_table have;
@@ -330,7 +349,7 @@ int sweep_run(const sweep_config *c, const sweep_options *o, qb_error *err) {
     if (!s && !todo)
         s = qb_oom(err);
     for (size_t i = 0; !s && i < n_cells; i++) {
-        if (o->shards > 1 && rng_hash_string(cells[i].key) % o->shards != o->shard)
+        if (!shard_owns(cells[i].key, o->shard, o->shards))
             continue;
         n_shard++;
         if (result_table_find(&have, cells[i].key) < 0)
@@ -354,6 +373,19 @@ int sweep_run(const sweep_config *c, const sweep_options *o, qb_error *err) {
                                 "%s already holds results of '%s' on '%s' with other options or "
                                 "data; use another --out or remove them",
                                 o->out_dir, r->label, r->dataset);
+    }
+
+    /* What the shard owns, on disk before any of its rows: a merge tells a shard that stopped
+     * early from a whole one by it. */
+    if (!s && o->sharded)
+        s = write_plan(c->name, cells, n_cells, o, err);
+    if (!s && o->dry_run) {
+        fprintf(stderr, "%s: %zu cells (%zu in this shard), %zu already done, %zu to run\n",
+                c->name, n_cells, n_shard, n_shard - n_todo, n_todo);
+        result_table_free(&have);
+        free(todo);
+        free(cells);
+        return QB_OK;
     }
 
     /* Files are read once and shared (read-only) by every cell. */

@@ -81,11 +81,13 @@ typedef struct {
     const char *out_dir;
     unsigned shard, shards; /* this run does the cells whose key hash is shard mod shards */
     const char *config_path;
+    int sharded; /* --shard given: record the shard's cells in out_dir (shard.h) first */
+    int dry_run; /* count the cells (and record the shard's), run none */
 } sweep_options;
 
 /* Runs every cell of the shard not already in out_dir's results, in parallel over the OpenMP
  * threads, appending each row as it finishes; then rewrites the results in canonical order with
- * QTR/DTR and the summary. */
+ * QTR/DTR and the summary. A dry run stops after counting (and, sharded, recording the plan). */
 int sweep_run(const sweep_config *c, const sweep_options *o, qb_error *err);
 /* Rewrites DIR's results in canonical order with QTR/DTR, the HDF5 copy and DIR/summary.csv. */
 int sweep_finalize(const char *dir, qb_error *err);

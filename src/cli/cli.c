@@ -42,6 +42,16 @@ int cli_double(const char *opt, const char *val, double *out, qb_error *err) {
     return QB_OK;
 }
 
+int cli_margin(const char *val, double *out, qb_error *err) {
+    double pct = 0;
+    int s = cli_double("--margin", val, &pct, err);
+    if (!s && !(pct > 0 && pct < 100))
+        s = qb_fail(err, "--margin needs a percentage above 0 and below 100 (got '%s')", val);
+    if (!s)
+        *out = pct / 100;
+    return s;
+}
+
 int cli_shape(const char *opt, const char *val, size_t *n, size_t *d, qb_error *err) {
     char buf[64];
     snprintf(buf, sizeof buf, "%s", val);

@@ -19,6 +19,7 @@ int cmd_theorem(int argc, char **argv, qb_error *err);
 int cmd_run(int argc, char **argv, qb_error *err);
 int cmd_plot(int argc, char **argv, qb_error *err);
 int cmd_merge(int argc, char **argv, qb_error *err);
+int cmd_report(int argc, char **argv, qb_error *err);
 int cmd_results(int argc, char **argv, qb_error *err);
 
 /* Whole-string numbers (reals finite); a clear error naming the option otherwise. */
@@ -29,6 +30,8 @@ int cli_double(const char *opt, const char *val, double *out, qb_error *err);
 int cli_shape(const char *opt, const char *val, size_t *n, size_t *d, qb_error *err);
 /* Sets the OpenMP thread count (BLAS stays single-threaded inside our parallel regions). */
 int cli_threads(const char *val, qb_error *err);
+/* --margin PCT: the claims' equivalence margin in percent of MSE, 0 < PCT < 100; *out relative. */
+int cli_margin(const char *val, double *out, qb_error *err);
 /* The error for an option getopt rejected. */
 int cli_bad_option(const char *cmd, int argc, char **argv, qb_error *err);
 

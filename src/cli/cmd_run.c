@@ -1,25 +1,41 @@
 /* cmd_run.c - `qetbench run FILE.lua`: runs an experiment's sweep (or a custom study script) into
  * a results directory, resuming where an earlier run stopped. */
+#include <errno.h>
 #include <getopt.h>
+#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
 
+#include "claims.h"
 #include "cli.h"
+#include "html.h"
 #include "lua_api.h"
+#include "metrics.h"
 #include "plot.h"
 #include "results.h"
 #include "results_lock.h"
 #include "sweep.h"
+#include "text.h"
 
 static const char usage[] =
-    "usage: qetbench run FILE.lua [--out DIR] [--threads T] [--shard I/N]\n"
+    "usage: qetbench run FILE.lua [--out DIR] [--threads T] [--shard I/N] [--dry-run]\n"
+    "                             [--margin PCT]\n"
     "  FILE.lua      an experiment: returns a table (datasets, methods, subspaces, iterations,\n"
     "                ratios, seeds, accounting, plots), or a script using the qet module\n"
     "  --out DIR     results directory (default results/<name>, or\n"
     "                results/<name>/shard-I-of-N with --shard); cells already there are skipped\n"
     "  --threads T   cells run in parallel on T threads (results are identical for any T)\n"
-    "  --shard I/N   run only shard I of N (I = 0..N-1); join shards with qetbench merge\n"
+    "  --shard I/N   run only shard I of N (I = 0..N-1); join shards with qetbench merge.\n"
+    "                DIR/shard.cells lists the shard's cells before any runs, so a merge can\n"
+    "                tell a shard that stopped early from a whole one\n"
+    "  --dry-run     read the experiment and count its cells (those of the shard, those\n"
+    "                already done); run none, write nothing but DIR/shard.cells with --shard\n"
+    "                (a script that returns no experiment table runs all the same)\n"
+    "  --margin PCT  the claims' equivalence margin in % of MSE (default 5; see qetbench plot)\n"
     "The config is data: it runs sandboxed (no io, os.execute/remove/exit, package, modules,\n"
     "binary chunks or debug), for at most 10 s of its own Lua code, and a sweep of more than\n"
     "10^6 cells is refused before anything runs.\n"
@@ -37,17 +53,61 @@ static int parse_shard(const char *v, unsigned *i, unsigned *n, qb_error *err) {
     return QB_OK;
 }
 
+/* The experiment as run, beside its results (the report shows it with its hash). */
+static int keep_experiment(const char *dir, const char *config_path, qb_error *err) {
+    FILE *f = fopen(config_path, "rb");
+    if (!f)
+        return qb_fail(err, "cannot read %s: %s", config_path, strerror(errno));
+    text t = {0};
+    char buf[65536];
+    size_t got;
+    while ((got = fread(buf, 1, sizeof buf, f)) > 0)
+        text_printf(&t, "%.*s", (int)got, buf);
+    fclose(f);
+    char path[4200];
+    int w = snprintf(path, sizeof path, "%s/experiment.lua", dir);
+    int s = w < 0 || (size_t)w >= sizeof path ? qb_fail(err, "path too long: %s", dir)
+            : t.failed                        ? qb_oom(err)
+            : results_mkdirs(dir, err)        ? QB_EINPUT
+                                              : results_write_text(path, t.s ? t.s : "", t.n, err);
+    text_free(&t);
+    return s;
+}
+
+/* One line per run in DIR/runs.log: when, how long, on what, with what outcome. */
+static void log_run(const char *dir, const char *config_path, time_t start, double wall,
+                    const sweep_options *o, int status) {
+    char path[4200], when[32], host[256] = "";
+    int w = snprintf(path, sizeof path, "%s/runs.log", dir);
+    FILE *f = w < 0 || (size_t)w >= sizeof path ? NULL : fopen(path, "a");
+    if (!f)
+        return; /* the log is a courtesy: the results are what counts */
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    double cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_stime.tv_sec +
+                 1e-6 * (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
+    gethostname(host, sizeof host - 1);
+    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime(&start));
+    fprintf(f, "%s run %s: %.1f s wall, %.1f s CPU, %d threads, shard %u/%u, host %s, %s\n", when,
+            config_path, wall, cpu, omp_get_max_threads(), o->shard, o->shards, host,
+            status ? "failed" : "finished");
+    fclose(f);
+}
+
 int cmd_run(int argc, char **argv, qb_error *err) {
     static const struct option opts[] = {{"out", required_argument, 0, 'o'},
                                          {"threads", required_argument, 0, 't'},
                                          {"shard", required_argument, 0, 's'},
+                                         {"dry-run", no_argument, 0, 'n'},
+                                         {"margin", required_argument, 0, 'm'},
                                          {"unsafe-config", no_argument, 0, 'U'},
                                          {"config-seconds", required_argument, 0, 'S'},
                                          {"max-cells", required_argument, 0, 'C'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     const char *out = NULL;
-    sweep_options o = {NULL, 0, 1, NULL};
+    sweep_options o = {NULL, 0, 1, NULL, 0, 0};
+    plot_options po = {1, CLAIMS_DEFAULT_MARGIN};
     lua_config_options lo = {0};
     int c, s = QB_OK;
     optind = 1;
@@ -61,6 +121,13 @@ int cmd_run(int argc, char **argv, qb_error *err) {
             break;
         case 's':
             s = parse_shard(optarg, &o.shard, &o.shards, err);
+            o.sharded = 1;
+            break;
+        case 'n':
+            o.dry_run = 1;
+            break;
+        case 'm':
+            s = cli_margin(optarg, &po.margin, err);
             break;
         case 'U':
             lo.unsafe = 1;
@@ -104,23 +171,33 @@ int cmd_run(int argc, char **argv, qb_error *err) {
     else
         snprintf(dir, sizeof dir, "results/%s", cfg->name);
     o.out_dir = dir;
-    /* One writer per directory, from the first row to the last figure. */
-    results_lock lock;
+    /* One writer per directory, from the first row to the last figure (a dry run without a
+     * shard writes nothing, and makes no directory). */
+    results_lock lock = {-1};
     char command[4200];
     snprintf(command, sizeof command, "qetbench run %s", o.config_path);
-    s = results_lock_take(&lock, dir, command, err);
+    if (!o.dry_run || o.sharded)
+        s = results_lock_take(&lock, dir, command, err);
     size_t stale = s ? 0 : results_remove_stale(dir);
     if (stale)
         fprintf(stderr, "%s: removed %zu temporaries left by a killed run\n", dir, stale);
+    time_t start = time(NULL);
+    double t0 = metrics_now();
+    if (!s && !o.dry_run)
+        s = keep_experiment(dir, o.config_path, err);
     if (!s)
         s = sweep_run(cfg, &o, err);
-    int plots = cfg->plots && o.shards == 1;
+    if (!o.dry_run)
+        log_run(dir, o.config_path, start, metrics_now() - t0, &o, s);
+    int plots = cfg->plots && o.shards == 1 && !o.dry_run;
     free(cfg);
     if (!s && plots)
-        s = plot_all(dir, 1, err);
+        s = plot_all(dir, &po, err);
+    if (!s && plots)
+        s = report_write(dir, NULL, err);
     results_lock_release(&lock);
-    if (!s)
+    if (!s && !o.dry_run)
         fprintf(stderr, "results in %s/ (results.csv, results.h5, summary.csv%s)\n", dir,
-                plots ? ", figures/, headline.md, claims.md" : "");
+                plots ? ", figures/, headline.md, claims.md, report.html" : "");
     return s;
 }

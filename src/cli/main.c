@@ -29,6 +29,7 @@ static const command commands[] = {
      "the variance theorem: closed form, quadrature, Monte Carlo, l levels"},
     {"run", cmd_run, "run an experiment (FILE.lua) into a results directory, resumably"},
     {"plot", cmd_plot, "draw figures and the headline and claims tables from a results directory"},
+    {"report", cmd_report, "one self-contained HTML page of a results directory"},
     {"merge", cmd_merge, "join the results directories of shards into one"},
     {"results", cmd_results, "check a results directory's rows (and repair: drop the bad ones)"},
 };

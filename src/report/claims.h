@@ -1,7 +1,7 @@
-/* claims.h - the headline table (QET's MSE as a percentage of the best baseline's, l = 1..4 at
- * m = 8, against the PQ family and against all baselines) and the claims table (each claim of the
- * paper's §5 with the measured numbers and a verdict), regenerated from the results beside them.
- * The verdicts report what the data show; nothing here knows which answer the paper wants. */
+/* claims.h - the claims table: each claim of the paper's §5 with its comparisons graded for /
+ * equivalent / against / unclear, at equal bits and at the same target ratio, the verdict they
+ * give, the seeds it rests on, and what could not be compared. Regenerated from the results
+ * beside it; nothing here knows which answer the paper wants. */
 #ifndef QB_CLAIMS_H
 #define QB_CLAIMS_H
 
@@ -10,19 +10,12 @@
 #include "results.h"
 #include "summary.h"
 
-/* Outcome of comparing two configurations seed by seed (paired 95% t-interval on the per-seed
- * difference of log MSE): -1 first significantly lower, +1 significantly higher, 0 neither. */
-typedef struct {
-    int sign;
-    size_t pairs;
-    double ratio;  /* exp(mean log(a / b)): the typical MSE ratio */
-    double lo, hi; /* its 95% interval */
-} claims_cmp;
+/* The relative equivalence margin by default: +-5% MSE. */
+#define CLAIMS_DEFAULT_MARGIN 0.05
 
-claims_cmp claims_compare(const result_table *t, const summary_group *a, const summary_group *b);
-
-/* DIR/headline.md, DIR/headline.csv and DIR/claims.md. t sorted, g its summary. */
+/* DIR/claims.md, DIR/claims.csv (the counts) and DIR/comparisons.csv (every comparison). t
+ * sorted, g its summary; margin relative (0.05). */
 int claims_write(const char *dir, const result_table *t, const summary_group *g, size_t ng,
-                 qb_error *err);
+                 double margin, qb_error *err);
 
 #endif

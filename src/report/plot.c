@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "claims.h"
+#include "headline.h"
 #include "plot_templates.h"
 #include "quantizer.h"
 #include "results.h"
@@ -36,8 +37,15 @@ const char *plot_png_terminal(void) {
     return term;
 }
 
-static summary_stat stat_of(const summary_group *g, int metric) {
-    return metric == 0 ? g->mae : metric == 1 ? g->mre : g->mse;
+/* Errors span decades: the figures show geometric means with intervals on the log scale. */
+static stats_geo geo_of(const summary_group *g, int metric) {
+    return metric == 0 ? g->mae_geo : metric == 1 ? g->mre_geo : g->mse_geo;
+}
+
+/* "CENTER LO HI": one seed has no interval, drawn as a bar of zero length. */
+static void put_geo_point(text *t, stats_geo s) {
+    int bar = isfinite(s.lo) && isfinite(s.hi);
+    text_printf(t, "%.10g %.10g %.10g", s.center, bar ? s.lo : s.center, bar ? s.hi : s.center);
 }
 
 static int text_save(const char *path, text *t, qb_error *err) {
@@ -77,7 +85,40 @@ typedef struct {
     uint64_t m;
 } curve;
 
+/* The curves of every figure of a results directory, in one order: a curve keeps its colour,
+ * marker and dash in every figure (and on the report page), whatever else a figure draws. */
+#define STYLE_MAX 512
 typedef struct {
+    char titles[STYLE_MAX][96];
+    size_t n;
+} style_table;
+
+static void style_add(style_table *st, const char *title) {
+    for (size_t i = 0; i < st->n; i++)
+        if (!strcmp(st->titles[i], title))
+            return;
+    if (st->n < STYLE_MAX)
+        snprintf(st->titles[st->n++], sizeof st->titles[0], "%s", title);
+}
+
+/* " lt L dt D" for a title: twelve colours (each with its marker), then the next dash pattern. */
+static void style_of(const style_table *st, const char *title, char *buf, size_t len) {
+    size_t i = 0;
+    while (i < st->n && strcmp(st->titles[i], title))
+        i++;
+    snprintf(buf, len, " lt %zu dt %zu", i % 12 + 1, i / 12 % 5 + 1);
+}
+
+/* A curve's title in figures 3-14 and MSE-vs-bits: the label, and l where a method has l. */
+static void curve_title(const summary_group *x, char *buf, size_t len) {
+    if (method_uses(x->method, METHOD_USES_ITERATIONS))
+        snprintf(buf, len, "%s l=%u", x->label, x->iterations);
+    else
+        snprintf(buf, len, "%s", x->label);
+}
+
+typedef struct {
+    const style_table *styles;
     const char *dir; /* DIR/figures/<dataset> */
     const char *dataset;
     const summary_group *g;
@@ -112,8 +153,10 @@ static int write_figure(fig_ctx *f, const char *name, const char *title, int met
     size_t drawn = 0;
     text_printf(&dat, "# %s: %s against compression ratio; one block per curve\n", name,
                 metric_titles[metric]);
-    text_printf(&dat, "# columns: target_ratio achieved_ratio_mean %s_mean %s_ci95 seeds\n",
-                metric_names[metric], metric_names[metric]);
+    text_printf(&dat,
+                "# columns: target_ratio achieved_ratio_mean %s_geomean %s_lo95 %s_hi95 seeds "
+                "(geometric mean over seeds, 95%% interval of the mean log)\n",
+                metric_names[metric], metric_names[metric], metric_names[metric]);
     for (size_t c = 0; c < n_curves; c++) {
         text block = {0};
         size_t pts = 0;
@@ -123,13 +166,14 @@ static int write_figure(fig_ctx *f, const char *name, const char *title, int met
                              curves[c].l, f->ratios[r]);
             if (!x)
                 continue;
-            summary_stat s = stat_of(x, metric);
-            if (!x->n_ok || !isfinite(s.mean)) {
+            stats_geo s = geo_of(x, metric);
+            if (!x->n_ok || !isfinite(s.center)) {
                 text_printf(&block, "# r=%g: %s (%zu rows)\n", f->ratios[r], x->status, x->count);
                 continue;
             }
-            text_printf(&block, "%.10g %.10g %.10g %.10g %zu\n", x->target_ratio, x->ratio.mean,
-                        s.mean, isfinite(s.half) ? s.half : 0.0, x->n_ok);
+            text_printf(&block, "%.10g %.10g ", x->target_ratio, x->ratio.mean);
+            put_geo_point(&block, s);
+            text_printf(&block, " %zu\n", x->n_ok);
             pts++;
         }
         dat.failed |= block.failed;
@@ -143,8 +187,10 @@ static int write_figure(fig_ctx *f, const char *name, const char *title, int met
         }
         text_printf(&dat, "%s# curve: %s\n%s", drawn ? "\n\n" : "", curves[c].title, block.s);
         free(block.s);
-        text_printf(&plots, "%s'%s.dat' index %zu using 2:3:4 with yerrorlines lw 2 title '%s'",
-                    drawn ? ", \\\n     " : "", name, drawn, curves[c].title);
+        char style[32];
+        style_of(f->styles, curves[c].title, style, sizeof style);
+        text_printf(&plots, "%s'%s.dat' index %zu using 2:3:4:5 with yerrorlines lw 2%s title '%s'",
+                    drawn ? ", \\\n     " : "", name, drawn, style, curves[c].title);
         drawn++;
     }
     if (!drawn) {
@@ -170,14 +216,14 @@ static int write_figure(fig_ctx *f, const char *name, const char *title, int met
 }
 
 /* MSE against stored bits per element: one curve per (label, l), at each ratio the m with the
- * lowest mean MSE (the method's best configuration run there), its m recorded in the data. */
+ * lowest geometric-mean MSE (the method's best configuration run there), its m recorded. */
 static int bits_figure(fig_ctx *f, const char *name, const char *accounting, const curve *curves,
                        size_t n_curves, qb_error *err) {
     text dat = {0}, plots = {0}, gp = {0};
     size_t drawn = 0;
     text_printf(&dat,
                 "# %s: MSE against stored bits per element, %s accounting; one block per curve\n"
-                "# columns: bits_per_element mse_mean mse_ci95 seeds m target_ratio\n",
+                "# columns: bits_per_element mse_geomean mse_lo95 mse_hi95 seeds m target_ratio\n",
                 name, accounting);
     for (size_t c = 0; c < n_curves; c++) {
         text block = {0};
@@ -190,24 +236,27 @@ static int bits_figure(fig_ctx *f, const char *name, const char *accounting, con
                     x->iterations != curves[c].l || x->target_ratio != f->ratios[r] ||
                     (strcmp(x->accounting, accounting) &&
                      method_uses(x->method, METHOD_STORES_IMAPS)) ||
-                    !x->n_ok || !isfinite(x->mse.mean) || !(x->ratio.mean > 0))
+                    !x->n_ok || !isfinite(x->mse_geo.center) || !(x->bits.mean > 0))
                     continue;
-                if (!best || x->mse.mean < best->mse.mean)
+                if (!best || x->mse_geo.center < best->mse_geo.center)
                     best = x;
             }
             if (!best)
                 continue;
-            text_printf(&block, "%.10g %.10g %.10g %zu %llu %g\n",
-                        (double)f->source_bits / best->ratio.mean, best->mse.mean,
-                        isfinite(best->mse.half) ? best->mse.half : 0.0, best->n_ok,
-                        (unsigned long long)best->subspaces, best->target_ratio);
+            text_printf(&block, "%.10g ", best->bits.mean);
+            put_geo_point(&block, best->mse_geo);
+            text_printf(&block, " %zu %llu %g\n", best->n_ok, (unsigned long long)best->subspaces,
+                        best->target_ratio);
             pts++;
         }
         dat.failed |= block.failed;
         if (pts) {
             text_printf(&dat, "%s# curve: %s\n%s", drawn ? "\n\n" : "", curves[c].title, block.s);
-            text_printf(&plots, "%s'%s.dat' index %zu using 1:2:3 with yerrorlines lw 2 title '%s'",
-                        drawn ? ", \\\n     " : "", name, drawn, curves[c].title);
+            char style[32];
+            style_of(f->styles, curves[c].title, style, sizeof style);
+            text_printf(&plots,
+                        "%s'%s.dat' index %zu using 1:2:3:4 with yerrorlines lw 2%s title '%s'",
+                        drawn ? ", \\\n     " : "", name, drawn, style, curves[c].title);
             drawn++;
         }
         free(block.s);
@@ -273,11 +322,7 @@ static int figures_for_dataset(fig_ctx *f, const char *const *accs, size_t n_acc
             curves[nc].label = x->label;
             curves[nc].l = x->iterations;
             curves[nc].m = 0;
-            if (per_l)
-                snprintf(curves[nc].title, sizeof curves[nc].title, "%s l=%u", x->label,
-                         x->iterations);
-            else
-                snprintf(curves[nc].title, sizeof curves[nc].title, "%s", x->label);
+            curve_title(x, curves[nc].title, sizeof curves[nc].title);
             nc++;
         }
     }
@@ -356,7 +401,7 @@ static int run_gnuplot(const char *dir, const char *script, qb_error *err) {
     return QB_OK;
 }
 
-int plot_all(const char *dir, int draw, qb_error *err) {
+int plot_all(const char *dir, const plot_options *o, qb_error *err) {
     result_table t;
     int s = results_read(dir, &t, err);
     if (s)
@@ -399,6 +444,27 @@ int plot_all(const char *dir, int draw, qb_error *err) {
     }
     char figdir[4096];
     snprintf(figdir, sizeof figdir, "%s/figures", dir);
+    style_table *styles = s ? NULL : calloc(1, sizeof *styles);
+    if (!s && !styles)
+        s = qb_oom(err);
+    for (size_t i = 0; !s && i < ng;
+         i++) { /* the method curves, then the per-m ones, m ascending */
+        char title[96];
+        curve_title(&g[i], title, sizeof title);
+        style_add(styles, title);
+    }
+    for (uint64_t m = 1, next; !s && m; m = next) {
+        next = 0;
+        for (size_t i = 0; i < ng; i++)
+            if (g[i].subspaces >= m && (!next || g[i].subspaces < next))
+                next = g[i].subspaces;
+        if (next) {
+            char title[96];
+            snprintf(title, sizeof title, "m=%llu", (unsigned long long)next);
+            style_add(styles, title);
+            next++;
+        }
+    }
     text all = {0};
     text_printf(&all, "# all.gp - draws every figure (written by qetbench plot)\n");
     for (size_t i = 0; !s && i < t.n; i++) {
@@ -408,7 +474,8 @@ int plot_all(const char *dir, int draw, qb_error *err) {
         char ddir[4200];
         snprintf(ddir, sizeof ddir, "%s/%s", figdir, r->dataset);
         s = results_mkdirs(ddir, err);
-        fig_ctx f = {ddir,
+        fig_ctx f = {styles,
+                     ddir,
                      r->dataset,
                      g,
                      ng,
@@ -426,10 +493,15 @@ int plot_all(const char *dir, int draw, qb_error *err) {
     if (!s)
         s = text_save(path, &all, err);
     free(all.s);
-    if (!s && draw)
+    if (!s && o->draw)
         s = run_gnuplot(figdir, "all.gp", err);
+    if (!s) /* the summary's statistics may be newer than the run that wrote it */
+        s = summary_write(dir, &t, err);
     if (!s)
-        s = claims_write(dir, &t, g, ng, err);
+        s = headline_write(dir, &t, g, ng, err);
+    if (!s)
+        s = claims_write(dir, &t, g, ng, o->margin, err);
+    free(styles);
     free(g);
     result_table_free(&t);
     return s;

@@ -1,4 +1,4 @@
-/* sha256.h - SHA-256 (FIPS 180-4) of buffers and files, so shipped and fetched data are checked
+/* sha256.h - SHA-256 (FIPS 180-4) of buffers and files: shipped and fetched data are checked
  * against their published checksums before anything is built from them. */
 #ifndef QB_SHA256_H
 #define QB_SHA256_H

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# make_results.sh QETBENCH DIR - a small sweep with figures, headline, claims and report.html in DIR
+# (the report tests' input: every kind of figure and table, in seconds).
+set -eu
+QB=$1
+DIR=$2
+mkdir -p "$DIR"
+cat > "$DIR.lua" <<'LUA'
+return {
+  name = "report-test", seeds = 2,
+  datasets = { { name = "synthetic", n = 256, d = 32 }, { name = "gaussian", n = 256, d = 32 } },
+  methods = { "rtn", "pq", "opq", "qet" },
+  subspaces = { 8, 16 }, iterations = { 1, 2 }, ratios = { 4, 8, 32 },
+  accounting = { "full", "free-imap" },
+  kmeans = { iters = 4 },
+  plots = true,
+}
+LUA
+"$QB" run "$DIR.lua" --out "$DIR" --threads 2 2>"$DIR.log" || { cat "$DIR.log" >&2; exit 1; }
