@@ -32,8 +32,9 @@ static result_row row(const char *key, const char *label, uint64_t m, double rat
     return r;
 }
 
-/* Rewrites DIR/results.csv as the header, two good rows and `bad` (a line, or NULL) where
- * field `col` of the first row is set to `value`; returns results_read's status. */
+/* Rewrites DIR/results.csv as the header and two good rows, the second with its field `col`
+ * set to `value` (col NULL: unchanged), and the first again when `dup`; returns results_read's
+ * status. */
 static int read_with(const char *dir, const char *col, const char *value, int dup, qb_error *err) {
     result_row a = row("ka", "pq", 8, 4, 1), b = row("kb", "qet", 8, 4, 1);
     char la[4096], lb[4096], path[256];

@@ -171,11 +171,13 @@ int cmd_run(int argc, char **argv, qb_error *err) {
     else
         snprintf(dir, sizeof dir, "results/%s", cfg->name);
     o.out_dir = dir;
-    /* One writer per directory, from the first row to the last figure. */
-    results_lock lock;
+    /* One writer per directory, from the first row to the last figure (a dry run without a
+     * shard writes nothing, and makes no directory). */
+    results_lock lock = {-1};
     char command[4200];
     snprintf(command, sizeof command, "qetbench run %s", o.config_path);
-    s = results_lock_take(&lock, dir, command, err);
+    if (!o.dry_run || o.sharded)
+        s = results_lock_take(&lock, dir, command, err);
     size_t stale = s ? 0 : results_remove_stale(dir);
     if (stale)
         fprintf(stderr, "%s: removed %zu temporaries left by a killed run\n", dir, stale);
