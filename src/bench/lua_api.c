@@ -26,6 +26,7 @@
 #include "options.h"
 #include "results.h"
 #include "sweep_count.h"
+#include "text.h"
 
 #define COUNT(a) (sizeof(a) / sizeof *(a))
 
@@ -358,14 +359,10 @@ static int resolve(reader *r, quant_params *p, const char *method, const char *p
 static int method_name(reader *r, const char *key, const char *name) {
     if (quantizer_find(name))
         return QB_OK;
-    static const char *names[16];
-    static size_t nn;
-    static char buf[128];
-    if (!nn) {
-        snprintf(buf, sizeof buf, "%s", quantizer_names());
-        for (char *tok = strtok(buf, ", "); tok && nn < 16; tok = strtok(NULL, ", "))
-            names[nn++] = tok;
-    }
+    const char *names[64];
+    size_t nn = 0;
+    for (; quantizer_at(nn) && nn < 64; nn++)
+        names[nn] = quantizer_at(nn)->name;
     const char *near = lua_nearest(name, names, nn);
     return fail_at(r, key,
                    "unknown method '%s'%s%s%s (built in: %s; qet.available{...} keeps "
@@ -934,13 +931,10 @@ static int l_quantize(lua_State *L) {
 }
 
 static int l_methods(lua_State *L) {
-    char buf[128];
-    snprintf(buf, sizeof buf, "%s", quantizer_names());
     lua_newtable(L);
-    lua_Integer i = 1;
-    for (char *tok = strtok(buf, ", "); tok; tok = strtok(NULL, ", ")) {
-        lua_pushstring(L, tok);
-        lua_rawseti(L, -2, i++);
+    for (size_t i = 0; quantizer_at(i); i++) {
+        lua_pushstring(L, quantizer_at(i)->name);
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
     }
     return 1;
 }
@@ -986,28 +980,14 @@ static int open_qet(lua_State *L) {
     return 1;
 }
 
+/* The file's text, NUL-terminated; NULL when it cannot be read. */
 static char *slurp(const char *path) {
-    FILE *f = fopen(path, "rb");
-    if (!f)
+    text t = {0};
+    if (text_read_file(&t, path) || t.failed) {
+        text_free(&t);
         return NULL;
-    size_t cap = 4096, n = 0;
-    char *buf = malloc(cap);
-    size_t got;
-    while (buf && (got = fread(buf + n, 1, cap - n - 1, f)) > 0) {
-        n += got;
-        if (n + 1 == cap) {
-            char *b = realloc(buf, cap *= 2);
-            if (!b) {
-                free(buf);
-                buf = NULL;
-            }
-            buf = b;
-        }
     }
-    fclose(f);
-    if (buf)
-        buf[n] = 0;
-    return buf;
+    return t.s;
 }
 
 /* ---- running a config: in the sandbox, on a worker thread the caller watches ---- */

@@ -33,17 +33,30 @@ void sweep_config_defaults(sweep_config *c) {
     /* no subspaces or iterations lists: each method's own m and l (options.h defaults, presets) */
 }
 
-int sweep_uses_subspaces(const quant_params *p) {
-    return method_uses(p->method, METHOD_USES_SUBSPACES);
-}
-
-int sweep_uses_iterations(const quant_params *p) {
-    return method_uses(p->method, METHOD_USES_ITERATIONS);
-}
-
-/* Indicator maps are the one item the accountings charge differently. */
-int sweep_uses_accounting(const quant_params *p) {
-    return method_uses(p->method, METHOD_STORES_IMAPS);
+void sweep_method_grid(const sweep_config *c, const method_spec *ms, sweep_grid *g) {
+    static const accounting_mode full_only[1] = {ACCOUNTING_FULL};
+    const char *method = ms->base.method;
+    /* Lists given win; where neither the entry nor the experiment lists m or l, the method's own
+     * value (a preset's, or the default) is the one cell; a dimension the method ignores is one
+     * value (0), and a method without indicator maps is charged the same under both accountings. */
+    g->own_m = ms->base.subspaces;
+    g->own_l = ms->base.iterations;
+    g->m = ms->n_subspaces ? ms->subspaces : c->subspaces;
+    g->n_m = ms->n_subspaces ? ms->n_subspaces : c->n_subspaces;
+    g->l = ms->n_iterations ? ms->iterations : c->iterations;
+    g->n_l = ms->n_iterations ? ms->n_iterations : c->n_iterations;
+    if (!method_uses(method, METHOD_USES_SUBSPACES))
+        g->own_m = 0, g->n_m = 0;
+    if (!method_uses(method, METHOD_USES_ITERATIONS))
+        g->own_l = 0, g->n_l = 0;
+    if (!g->n_m)
+        g->m = &g->own_m, g->n_m = 1;
+    if (!g->n_l)
+        g->l = &g->own_l, g->n_l = 1;
+    g->acc = c->accounting;
+    g->n_acc = c->n_accounting;
+    if (!method_uses(method, METHOD_STORES_IMAPS))
+        g->acc = full_only, g->n_acc = 1;
 }
 
 /* Everything about the data that changes a matrix, as one string. */
@@ -90,30 +103,12 @@ int sweep_expand(const sweep_config *c, sweep_cell **cells, size_t *n, qb_error 
             char opt_hash[17];
             snprintf(opt_hash, sizeof opt_hash, "%016llx",
                      (unsigned long long)rng_hash_string(desc));
-            /* Dimensions the method ignores collapse to one value. */
-            /* Lists given win; where neither the entry nor the experiment lists m or l, the
-             * method's own value (a preset's, or the default) is the one cell. */
-            const size_t *ml = ms->n_subspaces ? ms->subspaces : c->subspaces;
-            size_t n_m = ms->n_subspaces ? ms->n_subspaces : c->n_subspaces;
-            const unsigned *ll = ms->n_iterations ? ms->iterations : c->iterations;
-            size_t n_l = ms->n_iterations ? ms->n_iterations : c->n_iterations;
-            const size_t own_m[1] = {b->subspaces};
-            const unsigned own_l[1] = {b->iterations};
-            if (!n_m)
-                ml = own_m, n_m = 1;
-            if (!n_l)
-                ll = own_l, n_l = 1;
-            static const size_t no_m[1] = {0};
-            static const unsigned no_l[1] = {0};
-            static const accounting_mode full_only[1] = {ACCOUNTING_FULL};
-            if (!sweep_uses_subspaces(b))
-                ml = no_m, n_m = 1;
-            if (!sweep_uses_iterations(b))
-                ll = no_l, n_l = 1;
-            const accounting_mode *al = c->accounting;
-            size_t n_a = c->n_accounting;
-            if (!sweep_uses_accounting(b))
-                al = full_only, n_a = 1;
+            sweep_grid grid;
+            sweep_method_grid(c, ms, &grid);
+            const size_t *ml = grid.m;
+            const unsigned *ll = grid.l;
+            const accounting_mode *al = grid.acc;
+            size_t n_m = grid.n_m, n_l = grid.n_l, n_a = grid.n_acc;
             for (size_t a = 0; a < n_a; a++)
                 for (size_t im = 0; im < n_m; im++)
                     for (size_t il = 0; il < n_l; il++)

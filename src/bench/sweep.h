@@ -65,10 +65,18 @@ typedef struct {
 
 void sweep_config_defaults(sweep_config *c);
 
-/* Whether a method's results depend on m, on l, and on the accounting mode. */
-int sweep_uses_subspaces(const quant_params *p);
-int sweep_uses_iterations(const quant_params *p);
-int sweep_uses_accounting(const quant_params *p);
+/* The grid of one method entry: its m, l and accounting lists as sweep_expand walks them. The
+ * lists may point into g (use g where it was filled). */
+typedef struct {
+    const size_t *m;
+    size_t n_m, own_m;
+    const unsigned *l;
+    size_t n_l;
+    unsigned own_l;
+    const accounting_mode *acc;
+    size_t n_acc;
+} sweep_grid;
+void sweep_method_grid(const sweep_config *c, const method_spec *ms, sweep_grid *g);
 
 /* All cells of the experiment in a fixed order; *cells is malloc'ed. */
 int sweep_expand(const sweep_config *c, sweep_cell **cells, size_t *n, qb_error *err);

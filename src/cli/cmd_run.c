@@ -55,21 +55,17 @@ static int parse_shard(const char *v, unsigned *i, unsigned *n, qb_error *err) {
 
 /* The experiment as run, beside its results (the report shows it with its hash). */
 static int keep_experiment(const char *dir, const char *config_path, qb_error *err) {
-    FILE *f = fopen(config_path, "rb");
-    if (!f)
-        return qb_fail(err, "cannot read %s: %s", config_path, strerror(errno));
     text t = {0};
-    char buf[65536];
-    size_t got;
-    while ((got = fread(buf, 1, sizeof buf, f)) > 0)
-        text_printf(&t, "%.*s", (int)got, buf);
-    fclose(f);
+    if (text_read_file(&t, config_path)) {
+        text_free(&t);
+        return qb_fail(err, "cannot read %s: %s", config_path, strerror(errno));
+    }
     char path[4200];
     int w = snprintf(path, sizeof path, "%s/experiment.lua", dir);
     int s = w < 0 || (size_t)w >= sizeof path ? qb_fail(err, "path too long: %s", dir)
             : t.failed                        ? qb_oom(err)
             : results_mkdirs(dir, err)        ? QB_EINPUT
-                                              : results_write_text(path, t.s ? t.s : "", t.n, err);
+                                              : results_write_text(path, t.s, t.n, err);
     text_free(&t);
     return s;
 }

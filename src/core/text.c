@@ -1,9 +1,11 @@
 /* text.c - appending formatted text to a buffer that grows as needed. */
 #include "text.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* The text stays what it was before the failed append (vsnprintf may have left a cut piece
  * after it). */
@@ -38,6 +40,40 @@ void text_printf(text *t, const char *fmt, ...) {
         t->s = s;
         t->cap = cap;
     }
+}
+
+void text_append(text *t, const char *data, size_t n) {
+    if (t->failed)
+        return;
+    if (!t->s || t->n + n >= t->cap) {
+        size_t cap = (t->cap + n + 1) * 2;
+        char *s = realloc(t->s, cap);
+        if (!s) {
+            fail(t);
+            return;
+        }
+        t->s = s;
+        t->cap = cap;
+    }
+    memcpy(t->s + t->n, data, n);
+    t->n += n;
+    t->s[t->n] = '\0';
+}
+
+int text_read_file(text *t, const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return -1;
+    char buf[65536];
+    size_t got;
+    while ((got = fread(buf, 1, sizeof buf, f)) > 0)
+        text_append(t, buf, got);
+    int bad = ferror(f), saved = errno;
+    fclose(f);
+    errno = saved;
+    if (!t->s)
+        text_append(t, "", 0); /* an empty file is an empty string, not NULL */
+    return bad ? -1 : 0;
 }
 
 void text_free(text *t) {

@@ -15,6 +15,10 @@ typedef struct {
 } text;
 
 void text_printf(text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Appends n bytes as they are (NUL bytes included; the text stays NUL-terminated). */
+void text_append(text *t, const char *data, size_t n);
+/* Appends the whole file at path: 0, or -1 with errno set (0 for out of memory: t->failed). */
+int text_read_file(text *t, const char *path);
 void text_free(text *t);
 
 #endif

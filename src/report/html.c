@@ -31,26 +31,16 @@ static int join(char *buf, size_t len, const char *a, const char *b) {
 
 /* A whole file, NUL-terminated; NULL when it is missing (*missing = 1) or unreadable. */
 static char *read_file(const char *path, size_t *len, int *missing) {
-    *missing = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        *missing = errno == ENOENT;
-        return NULL;
-    }
     text t = {0};
-    char buf[65536];
-    size_t got;
-    while ((got = fread(buf, 1, sizeof buf, f)) > 0)
-        text_printf(&t, "%.*s", (int)got, buf);
-    int bad = ferror(f);
-    fclose(f);
+    int bad = text_read_file(&t, path);
+    *missing = bad && errno == ENOENT;
     if (bad || t.failed) {
         text_free(&t);
         return NULL;
     }
     if (len)
         *len = t.n;
-    return t.s ? t.s : calloc(1, 1);
+    return t.s;
 }
 
 static void esc_n(text *t, const char *s, size_t n) {
