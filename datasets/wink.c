@@ -217,6 +217,10 @@ int wink_read(const char *path, size_t max_rows, matrix *out, wink_info *info, q
             break;
         if (!strcmp(key, "dimensions") || !strcmp(key, "size") || !strcmp(key, "l2NormIndex") ||
             !strcmp(key, "wordIndex")) {
+            if (saw_vectors) { /* the vectors were read against the header as it stood */
+                st = fail(&s, "a header field after \"vectors\"");
+                break;
+            }
             if ((st = number(&s, &v)))
                 break;
             if (!(v >= 0 && v <= 1e9 && v == floor(v))) {

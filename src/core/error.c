@@ -9,6 +9,10 @@ static int record(qb_error *err, int status, const char *fmt, va_list ap) {
         err->status = status;
         err->infeasible = 0;
         vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+        /* An error is one line, whatever a name or a file quoted in it holds. */
+        for (char *c = err->msg; *c; c++)
+            if ((unsigned char)*c < 0x20 || *c == 0x7f)
+                *c = '?';
     }
     return status;
 }

@@ -52,22 +52,24 @@ stop_all() {
         for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
         kill -0 "$pid" 2>/dev/null && kill -9 "$pid"
     done
-    rm -rf "$TMP"
+    rm -rf "$TMP" "${MDIR:-}"
 }
 trap stop_all EXIT
 dump_logs() {
     for f in "$TMP"/slurm/*.log; do echo "--- $f" && tail -n 15 "$f"; done >&2
 }
 
-# munged: reused when one answers, else started once as the munge user.
-if ! munge -n >/dev/null 2>&1; then
-    install -d -o munge -g munge -m 0755 /run/munge
-    [ -s /etc/munge/munge.key ] || runuser -u munge -- mungekey -c -f
-    runuser -u munge -- /usr/sbin/munged || fail "munged did not start"
-    MUNGED=$(cat /run/munge/munged.pid)
-    for _ in $(seq 1 50); do munge -n >/dev/null 2>&1 && break; sleep 0.1; done
-    munge -n >/dev/null 2>&1 || fail "munged (pid $MUNGED) does not answer"
-fi
+# munged: our own, on its own socket (another test, or the machine's, may stop theirs at any time),
+# started as the munge user; Slurm reaches it through AuthInfo.
+MDIR=/run/qetbench-munge-$$
+install -d -o munge -g munge -m 0755 "$MDIR"
+MSOCK=$MDIR/munge.socket
+[ -s /etc/munge/munge.key ] || runuser -u munge -- mungekey -c -f
+runuser -u munge -- /usr/sbin/munged --socket="$MSOCK" --pid-file="$MDIR/munged.pid" \
+    --seed-file="$MDIR/munged.seed" --log-file="$MDIR/munged.log" || fail "munged did not start"
+MUNGED=$(cat "$MDIR/munged.pid")
+for _ in $(seq 1 50); do munge -S "$MSOCK" -n >/dev/null 2>&1 && break; sleep 0.1; done
+munge -S "$MSOCK" -n >/dev/null 2>&1 || fail "munged (pid $MUNGED) does not answer on $MSOCK"
 
 # Two free ports for slurmctld and slurmd, away from Slurm's defaults (a cluster may run here).
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
@@ -85,6 +87,7 @@ SlurmdPort=$((base + 1))
 SlurmUser=root
 SlurmdUser=root
 AuthType=auth/munge
+AuthInfo=socket=$MSOCK
 StateSaveLocation=$TMP/slurm/state
 SlurmdSpoolDir=$TMP/slurm/spool
 SlurmctldPidFile=$TMP/slurm/slurmctld.pid
@@ -120,7 +123,7 @@ if [ "$(sinfo -h -n qbnode -o %t 2>/dev/null)" != idle ]; then
     dump_logs
     fail "the node is not idle after 30 s"
 fi
-say "cluster up: slurmctld $CTLD, slurmd $SLURMD, munged ${MUNGED:-(already running)}, ports $base-$((base + 1))"
+say "cluster up: slurmctld $CTLD, slurmd $SLURMD, munged $MUNGED, ports $base-$((base + 1))"
 
 # ---- helpers ----
 
