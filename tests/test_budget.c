@@ -115,6 +115,15 @@ int main(void) {
     p.ratio = 1e-300;
     CHECK_OK(method_solve(&p, 1000, 16, &err), &err);
     CHECK(p.ks == 1000);
+    /* ... also in a chain, whose stages split the saturated budget by shares */
+    CHECK(budget_share(UINT64_MAX, 1.0) == UINT64_MAX && budget_share(1000, 0.3) == 300);
+    p = quant_params_defaults();
+    strcpy(p.method, "qet");
+    snprintf(p.residual, sizeof p.residual, "pq:0.3");
+    p.subspaces = 4;
+    p.ratio = 1e-300;
+    CHECK_OK(method_solve(&p, 1000, 16, &err), &err);
+    CHECK(p.n_stages == 2 && p.stages[0].ks == 1000 && p.stages[1].ks == 1000);
 
     accounting_mode m;
     CHECK(accounting_parse("free-imap", &m) == 0 && m == ACCOUNTING_FREE_IMAP);

@@ -52,6 +52,15 @@ uint64_t budget_for_ratio(uint64_t original_bits, double ratio) {
     return b >= 18446744073709551616.0 ? UINT64_MAX : (uint64_t)b;
 }
 
+uint64_t budget_share(uint64_t bits, double share) {
+    double b = floor((double)bits * share);
+    /* (double)bits rounds 2^64 - 1 up to 2^64: a saturated budget times a share near 1 would not
+     * convert (undefined behaviour) */
+    if (!(b >= 0))
+        return 0;
+    return b >= 18446744073709551616.0 ? UINT64_MAX : (uint64_t)b;
+}
+
 storage_bits budget_pq(size_t n, size_t d, size_t m, uint64_t k, unsigned entry_bits) {
     storage_bits s = {0};
     s.codes = (uint64_t)n * m * bits_for_count(k);

@@ -39,6 +39,9 @@ uint64_t budget_original_bits(size_t n, size_t d, unsigned source_bits);
  * (a ratio like 1e-300), 0 for a NaN or negative ratio. */
 uint64_t budget_for_ratio(uint64_t original_bits, double ratio);
 
+/* floor(bits * share) for a share in [0, 1], saturating as budget_for_ratio does. */
+uint64_t budget_share(uint64_t bits, double share);
+
 /* Storage formulas, one per method family. */
 /* PQ-like: n rows, m subspaces of d/m columns, k centroids each, codebook entries at entry_bits
  * (32 = plain floats; fewer = CQO, which adds one scale and one offset at 32 bits). */

@@ -128,7 +128,7 @@ int qet_solve_chain(quant_params *p, size_t n, size_t d, uint64_t budget, qb_err
     uint64_t rest = budget - charged_imap;
     for (size_t i = 0; i < p->n_stages; i++) {
         quant_stage *st = &p->stages[i];
-        uint64_t share = (uint64_t)((double)rest * st->share);
+        uint64_t share = budget_share(rest, st->share);
         if (st->kind == STAGE_RTN) {
             st->rtn_bits = 0;
             for (unsigned b = BITS_MAX_WIDTH; b >= 1 && !st->rtn_bits; b--) {

@@ -84,7 +84,9 @@ def classify(rc, err, expect):
         return 'crash'
     if rc == 0:
         return 'wrong' if expect == 'error' else 'accepted'
-    lines = [l for l in err.splitlines() if l.strip() and not l.startswith(('warning', '[', 'cells ', '\r'))]
+    # progress and notes a run prints on stderr besides its one error line
+    lines = [l for l in err.splitlines() if l.strip() and not l.startswith(('warning', '[', 'cells ', '\r'))
+             and not re.match(r'^\S+: (\d+ cells \(|removed \d+ temporaries)', l)]
     if expect == 'ok':
         return 'wrong'
     if len(lines) != 1 or not lines[0].startswith('qetbench'):
@@ -315,7 +317,9 @@ def idx_cases():
         ('empty', b''),
     ]
     for name, data in cases:
-        case('idx', name, ['data', 'gist', write(name + '.idx', data), '-o', path('out.h5'), '--max', '2'])
+        # gz-huge promises 100000 items and holds 4: the first 2 are there to read
+        case('idx', name, ['data', 'gist', write(name + '.idx', data), '-o', path('out.h5'), '--max', '2'],
+             expect='any' if name == 'gz-huge' else 'error')
         case('idx', name + ' (all)', ['data', 'gist', write(name + '.idx', data), '-o', path('out.h5')])
     seeds = [good, gzip.compress(good)]
     for i in range(args.mutations):
@@ -488,7 +492,11 @@ def lua_cases():
         checks = [no_file(marker), no_file(path('out-lua-' + name, '..', 'results.csv'))]
         if name == 'os-remove':
             checks.append(lambda rc, o, e: None if os.path.exists(path('small.lua')) else 'escaped: a file was removed')
-        case('lua', name, ['run', f, '--out', out], check=lambda rc, o, e, c=checks: next((x for x in (f(rc, o, e) for f in c) if x), None))
+        # a ratio below 1 is a budget above the original (every setting fits); an error in a
+        # finalizer is a warning in Lua 5.4: both may run, as long as nothing crashes
+        legal = name in ('ratio-tiny', 'gc-raises')
+        case('lua', name, ['run', f, '--out', out], expect='any' if legal else 'error',
+             check=lambda rc, o, e, c=checks: next((x for x in (f(rc, o, e) for f in c) if x), None))
         if os.path.exists(marker):
             os.unlink(marker)
     # A name that is a path, without --out: results/<name> must stay under results/.
