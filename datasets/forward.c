@@ -149,6 +149,90 @@ int forward_step(forward_state *s, int token, size_t pos, qb_error *err) {
     return QB_OK;
 }
 
+/* out (n, rows) = x (n, cols) W^T, W (rows, cols): every position's product at once. */
+static void matmul(float *out, const float *x, const float *w, size_t n, size_t rows, size_t cols) {
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, (int)rows, (int)cols, 1.0f, x,
+                (int)cols, w, (int)cols, 0.0f, out, (int)rows);
+}
+
+int forward_sequence(const llama2c_model *m, const int *tokens, size_t n, forward_kv_hook hook,
+                     void *ctx, matrix *logits, qb_error *err) {
+    const llama2c_config *c = &m->cfg;
+    *logits = (matrix){0};
+    if (n == 0 || n > (size_t)c->seq_len)
+        return qb_fail(err, "a forward pass holds 1..%d positions (asked for %zu)", c->seq_len, n);
+    for (size_t t = 0; t < n; t++)
+        if (tokens[t] < 0 || tokens[t] >= c->vocab_size)
+            return qb_fail(err, "token %d outside the vocabulary (0..%d)", tokens[t],
+                           c->vocab_size - 1);
+    size_t dim = (size_t)c->dim, hid = (size_t)c->hidden_dim, kvd = m->kv_dim;
+    size_t hs = m->head_size, n_heads = (size_t)c->n_heads;
+    size_t group = n_heads / (size_t)c->n_kv_heads;
+    matrix x = {0}, xb = {0}, xb2 = {0}, q = {0}, k = {0}, v = {0}, h1 = {0}, h3 = {0};
+    float *att = malloc(n * sizeof *att);
+    int s = att ? QB_OK : qb_oom(err);
+    if (!s && ((s = matrix_alloc(&x, n, dim, err)) || (s = matrix_alloc(&xb, n, dim, err)) ||
+               (s = matrix_alloc(&xb2, n, dim, err)) || (s = matrix_alloc(&q, n, dim, err)) ||
+               (s = matrix_alloc(&k, n, kvd, err)) || (s = matrix_alloc(&v, n, kvd, err)) ||
+               (s = matrix_alloc(&h1, n, hid, err)) || (s = matrix_alloc(&h3, n, hid, err))))
+        goto done;
+    for (size_t t = 0; t < n; t++)
+        memcpy(matrix_row(&x, t), m->tok_embeddings + (size_t)tokens[t] * dim, dim * sizeof(float));
+    float inv_sqrt = 1.0f / sqrtf((float)hs);
+    for (size_t l = 0; !s && l < (size_t)c->n_layers; l++) {
+        for (size_t t = 0; t < n; t++)
+            rmsnorm(matrix_row(&xb, t), matrix_row(&x, t), m->rms_att + l * dim, dim);
+        matmul(q.data, xb.data, m->wq + l * dim * dim, n, dim, dim);
+        matmul(k.data, xb.data, m->wk + l * kvd * dim, n, kvd, dim);
+        matmul(v.data, xb.data, m->wv + l * kvd * dim, n, kvd, dim);
+        for (size_t t = 0; t < n; t++) {
+            rope(matrix_row(&q, t), dim, hs, t);
+            rope(matrix_row(&k, t), kvd, hs, t);
+        }
+        if (hook && (s = hook(ctx, l, &k, &v, err)))
+            break;
+        for (size_t t = 0; t < n; t++)
+            for (size_t h = 0; h < n_heads; h++) {
+                const float *qh = matrix_row(&q, t) + h * hs;
+                size_t kvh = h / group;
+                for (size_t u = 0; u <= t; u++)
+                    att[u] = cblas_sdot((int)hs, qh, 1, matrix_row(&k, u) + kvh * hs, 1) * inv_sqrt;
+                softmax(att, t + 1);
+                float *out = matrix_row(&xb, t) + h * hs;
+                memset(out, 0, hs * sizeof *out);
+                for (size_t u = 0; u <= t; u++)
+                    cblas_saxpy((int)hs, att[u], matrix_row(&v, u) + kvh * hs, 1, out, 1);
+            }
+        matmul(xb2.data, xb.data, m->wo + l * dim * dim, n, dim, dim);
+        cblas_saxpy((int)(n * dim), 1.0f, xb2.data, 1, x.data, 1);
+        for (size_t t = 0; t < n; t++)
+            rmsnorm(matrix_row(&xb, t), matrix_row(&x, t), m->rms_ffn + l * dim, dim);
+        matmul(h1.data, xb.data, m->w1 + l * hid * dim, n, hid, dim);
+        matmul(h3.data, xb.data, m->w3 + l * hid * dim, n, hid, dim);
+        for (size_t i = 0; i < n * hid; i++) /* SwiGLU: silu(w1 x) * (w3 x) */
+            h1.data[i] = h1.data[i] / (1.0f + expf(-h1.data[i])) * h3.data[i];
+        matmul(xb.data, h1.data, m->w2 + l * dim * hid, n, dim, hid);
+        cblas_saxpy((int)(n * dim), 1.0f, xb.data, 1, x.data, 1);
+    }
+    if (s)
+        goto done;
+    for (size_t t = 0; t < n; t++)
+        rmsnorm(matrix_row(&x, t), matrix_row(&x, t), m->rms_final, dim);
+    if (!(s = matrix_alloc(logits, n, (size_t)c->vocab_size, err)))
+        matmul(logits->data, x.data, m->wcls, n, (size_t)c->vocab_size, dim);
+done:
+    free(att);
+    matrix_free(&x);
+    matrix_free(&xb);
+    matrix_free(&xb2);
+    matrix_free(&q);
+    matrix_free(&k);
+    matrix_free(&v);
+    matrix_free(&h1);
+    matrix_free(&h3);
+    return s;
+}
+
 double forward_log_prob(const float *logits, size_t vocab, int token) {
     double mx = logits[0], sum = 0;
     for (size_t i = 1; i < vocab; i++)

@@ -41,6 +41,14 @@ int forward_init(forward_state *s, const llama2c_model *m, size_t max_tokens, qb
  * the caches at `pos`. Returns QB_EINPUT for an out-of-range token or position. */
 int forward_step(forward_state *s, int token, size_t pos, qb_error *err);
 void forward_free(forward_state *s);
+/* The whole sequence one layer at a time (every position's projections as one matrix product),
+ * for a pass whose keys and values are changed between layers. hook (may be NULL) sees each
+ * layer's keys after RoPE and values, (n, kv_dim) each, row t = position t, and may replace them
+ * in place before attention reads them. logits: (n, vocab), allocated here. Without a hook it
+ * gives forward_step's logits up to float rounding (sgemm instead of sgemv). */
+typedef int (*forward_kv_hook)(void *ctx, size_t layer, matrix *k, matrix *v, qb_error *err);
+int forward_sequence(const llama2c_model *m, const int *tokens, size_t n, forward_kv_hook hook,
+                     void *ctx, matrix *logits, qb_error *err);
 /* log softmax(logits)[token]. */
 double forward_log_prob(const float *logits, size_t vocab, int token);
 int forward_argmax(const float *logits, size_t vocab);
