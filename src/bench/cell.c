@@ -161,6 +161,13 @@ int cell_fields(const cell_result *r, cell_field_fn fn, void *ctx) {
         stages_text(p, st, sizeof st);
         s = emit(fn, ctx, "stages", FIELD_TEXT, "%s", st);
     }
+    const cell_model *md = &r->model;
+    const char *model_names[] = {"kl_mean", "kl_p99", "top1", "ppl", "ppl_fp32"};
+    double model_values[] = {md->kl_mean, md->kl_p99, md->top1, md->ppl, md->ppl_fp32};
+    for (size_t i = 0; !s && md->positions && i < 5; i++)
+        s = emit_real(fn, ctx, model_names[i], model_values[i]);
+    if (!s && md->positions)
+        s = emit_u64(fn, ctx, "positions", md->positions);
     if (!s) { /* every output of a free-imap cell says so, and of one without an MRE */
         int free_imap = p->accounting == ACCOUNTING_FREE_IMAP,
             no_mre =

@@ -10,6 +10,13 @@
 #include "options.h"
 #include "quantizer.h"
 
+/* A quantized model against its fp32 self (model_eval.h); positions 0: not measured, and then
+ * none of these is reported. */
+typedef struct {
+    double kl_mean, kl_p99, top1, ppl, ppl_fp32;
+    uint64_t positions;
+} cell_model;
+
 typedef struct {
     quant_params params; /* as run: the solved k_s / bits filled in */
     size_t n, d;
@@ -20,6 +27,7 @@ typedef struct {
     error_metrics error;
     double seconds_quantize, seconds_dequantize; /* fit + encode; decode */
     double seconds_fit, seconds_encode;          /* the two parts of seconds_quantize */
+    cell_model model;                            /* model_eval.h fills it */
 } cell_result;
 
 /* Runs `p` on x. recon (optional): receives the reconstruction (allocated here). */
@@ -38,8 +46,8 @@ typedef int (*cell_field_fn)(const cell_field *f, void *ctx);
 
 /* Calls fn for every field of r in a fixed order: method, preset, n, d, every option of the table
  * (neutral 0 or "" where the method does not read it), the stored bits, the metrics, the times,
- * the solved stages and a note (free-imap says so); stops at the first non-zero return and returns
- * it. */
+ * the solved stages, the model measures when measured (cell_model) and a note (free-imap says so);
+ * stops at the first non-zero return and returns it. */
 int cell_fields(const cell_result *r, cell_field_fn fn, void *ctx);
 
 /* One JSON object on one line (the CLI contract). */
