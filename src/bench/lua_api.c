@@ -33,8 +33,10 @@
 static const char *const top_keys[] = {"name",       "seed",      "seeds",      "datasets",
                                        "methods",    "subspaces", "iterations", "ratios",
                                        "accounting", "baseline",  "plots",      "kmeans"};
-static const char *const dataset_keys[] = {"name",  "kind", "n",    "d",           "mu",
-                                           "sigma", "file", "path", "source_bits", "manifest"};
+static const char *const dataset_keys[] = {
+    "name", "kind", "n", "d", "mu", "sigma", "file", "path", "source_bits", "manifest", "model"};
+static const char *const model_keys[] = {"checkpoint", "target", "eval_tokens",        "sequences",
+                                         "tokens",     "seed",   "include_embeddings", "kv_block"};
 /* Keys of a sweep's method entries and of qet.quantize beyond the option table's (options.h). */
 static const char *const method_entry_keys[] = {"method", "label", "preset", "subspaces",
                                                 "iterations"};
@@ -438,6 +440,53 @@ static int from_manifest(reader *r, const char *name, dataset_spec *d, char *kin
     return s;
 }
 
+/* model = {checkpoint = ..., target = "weights" | "kv", eval_tokens = ... | sequences, tokens,
+ * seed, include_embeddings, kv_block}: the dataset's cells measure the model (model_eval.h). */
+static int read_model(reader *r, int e, model_spec *m, const char *where) {
+    lua_State *L = r->L;
+    lua_getfield(L, e, "model");
+    int t = lua_gettop(L), f, s = QB_OK;
+    long long v;
+    char target[16] = "weights", w[64];
+    *m = model_spec_defaults();
+    snprintf(w, sizeof w, "%s.model", where);
+    if (!lua_istable(L, t))
+        s = fail_at(r, "model",
+                    "%s must be a table such as {checkpoint = \"FILE.bin\", target = "
+                    "\"kv\"}",
+                    w);
+    if (!s)
+        s = check_keys(r, t, model_keys, COUNT(model_keys), w);
+    if (!s && !(s = get_str(r, t, "checkpoint", m->checkpoint, sizeof m->checkpoint, &f)) && !f)
+        s = fail_at(r, "model", "%s needs checkpoint = \"FILE.bin\" (a llama2.c checkpoint)", w);
+    if (!s)
+        s = get_str(r, t, "target", target, sizeof target, NULL);
+    qb_error te = {0};
+    if (!s && model_target_parse(target, &m->target, &te))
+        s = fail_at(r, "target", "%s: %s", w, te.msg);
+    if (!s)
+        s = get_str(r, t, "eval_tokens", m->eval_tokens, sizeof m->eval_tokens, NULL);
+    if (!s && !(s = get_int(r, t, "sequences", 1, 1 << 20, &v, &f)) && f)
+        m->sequences = (size_t)v;
+    if (!s && !(s = get_int(r, t, "tokens", 2, 1 << 20, &v, &f)) && f)
+        m->tokens = (size_t)v;
+    if (!s && !(s = get_int(r, t, "seed", 0, LLONG_MAX, &v, &f)) && f)
+        m->seed = (uint64_t)v;
+    if (!s && !(s = get_int(r, t, "kv_block", 1, 1 << 20, &v, &f)) && f)
+        m->kv_block = (size_t)v;
+    if (!s && m->kv_block && m->target != MODEL_TARGET_KV)
+        s = fail_at(r, "kv_block", "%s: kv_block applies to target \"kv\" only", w);
+    if (!s) {
+        lua_getfield(L, t, "include_embeddings");
+        if (!lua_isnil(L, -1) && !lua_isboolean(L, -1))
+            s = fail_at(r, "include_embeddings", "%s: include_embeddings must be true or false", w);
+        m->include_embeddings = lua_toboolean(L, -1);
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+    return s;
+}
+
 static int read_datasets(reader *r, int t, sweep_config *c) {
     lua_State *L = r->L;
     lua_getfield(L, t, "datasets");
@@ -490,6 +539,13 @@ static int read_datasets(reader *r, int t, sweep_config *c) {
                 snprintf(d->name, sizeof d->name, "%s", man);
             s = from_manifest(r, man, d, kind, sizeof kind, &ff);
         }
+        lua_getfield(L, e, "model");
+        int has_model = !lua_isnil(L, -1);
+        lua_pop(L, 1);
+        if (!s && has_model && (ff || kind[0]))
+            s = fail_at(r, "model", "%s: a model entry takes no file or kind", where);
+        if (!s && has_model && !(s = read_model(r, e, &d->model, where)))
+            strcpy(kind, "model");
         if (!s && !kind[0])
             strcpy(kind, ff ? "file" : !strcmp(d->name, "gaussian") ? "gaussian" : "synthetic");
         if (!s && !strcmp(kind, "synthetic"))
@@ -498,6 +554,8 @@ static int read_datasets(reader *r, int t, sweep_config *c) {
             d->kind = DATASET_GAUSSIAN;
         else if (!s && !strcmp(kind, "file"))
             d->kind = DATASET_FILE;
+        else if (!s && has_model)
+            d->kind = DATASET_MODEL;
         else if (!s)
             s = fail_at(r, "kind", "%s: kind must be synthetic, gaussian or file", where);
         if (!s && d->kind == DATASET_FILE && !ff)
@@ -510,9 +568,9 @@ static int read_datasets(reader *r, int t, sweep_config *c) {
             d->n = (size_t)v;
         if (!s && (s = get_int(r, e, "d", 1, 1LL << 30, &v, &fd)) == 0 && fd)
             d->d = (size_t)v;
-        if (!s && d->kind != DATASET_FILE && (!fn || !fd))
+        if (!s && d->kind < DATASET_FILE && (!fn || !fd))
             s = fail_at(r, "datasets", "%s: generated data needs n and d", where);
-        if (!s && d->kind == DATASET_FILE && (fn || fd))
+        if (!s && d->kind >= DATASET_FILE && (fn || fd))
             s = fail_at(r, fn ? "n" : "d", "%s: a file dataset takes its shape from the file",
                         where);
         d->mu = 0;

@@ -78,6 +78,12 @@ static const column fixed_head[] = {
     F64(seconds_dequantize),
     F64(seconds_fit),
     F64(seconds_encode),
+    F64(kl_mean),
+    F64(kl_p99),
+    F64(top1),
+    F64(ppl),
+    F64(ppl_fp32),
+    U64(positions),
 };
 static const column fixed_tail[] = {
     S(baseline), F64(qtr), F64(dtr), S(versions), S(revision), S(note),
@@ -640,6 +646,7 @@ int results_scan(const char *dir, results_line_fn fn, void *ctx, qb_error *err) 
         char why[400];
         memset(&r, 0, sizeof r);
         r.qtr = r.dtr = NAN;
+        r.kl_mean = r.kl_p99 = r.top1 = r.ppl = r.ppl_fp32 = NAN; /* files before these columns */
         if (l.cut) {
             l.problem = "the last line has no newline (a write cut by a kill; never committed)";
         } else if (nf == -2) {

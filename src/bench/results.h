@@ -41,6 +41,8 @@ typedef struct {
     double mse, mae, mre;
     uint64_t mre_excluded;
     double seconds_quantize, seconds_dequantize, seconds_fit, seconds_encode;
+    double kl_mean, kl_p99, top1, ppl, ppl_fp32; /* a model's cells (model_eval.h); else NaN */
+    uint64_t positions;                          /* 0 where not measured */
     char baseline[64]; /* QTR/DTR divide by this label's times at the same data, m, ratio, seed */
     double qtr, dtr;   /* NaN when the baseline row is missing */
     char versions[256], revision[64];

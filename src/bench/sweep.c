@@ -61,8 +61,13 @@ void sweep_method_grid(const sweep_config *c, const method_spec *ms, sweep_grid 
 
 /* Everything about the data that changes a matrix, as one string. */
 static void describe_data(const dataset_spec *ds, char *buf, size_t len) {
-    snprintf(buf, len, "data=%d,%zu,%zu,%.17g,%.17g,%s,%s,%u", (int)ds->kind, ds->n, ds->d, ds->mu,
-             ds->sigma, ds->file, ds->path, ds->source_bits);
+    const model_spec *m = &ds->model;
+    int w = snprintf(buf, len, "data=%d,%zu,%zu,%.17g,%.17g,%s,%s,%u", (int)ds->kind, ds->n, ds->d,
+                     ds->mu, ds->sigma, ds->file, ds->path, ds->source_bits);
+    if (ds->kind == DATASET_MODEL && w > 0 && (size_t)w < len)
+        snprintf(buf + w, len - (size_t)w, ",model=%s,%s,%s,%zu,%zu,%llu,%zu,%d", m->checkpoint,
+                 model_target_name(m->target), m->eval_tokens, m->sequences, m->tokens,
+                 (unsigned long long)m->seed, m->kv_block, m->include_embeddings);
 }
 
 /* ... and the data plus the method's options (those it reads, from the option table). */
@@ -159,6 +164,8 @@ int sweep_load_data(const dataset_spec *ds, uint64_t data_seed, matrix *out, uns
     }
     if (ds->kind == DATASET_GAUSSIAN)
         return synthetic_gaussian(out, ds->n, ds->d, ds->mu, ds->sigma, data_seed, err);
+    if (ds->kind == DATASET_MODEL)
+        return qb_fail(err, "'%s' is a model (its weights or KV cache), not one matrix", ds->name);
     char spec[1400];
     snprintf(spec, sizeof spec, "%s%s%s", ds->file, ds->path[0] ? ":" : "", ds->path);
     unsigned bits = 0;
@@ -232,7 +239,7 @@ static int fill_row(result_row *r, const sweep_config *c, const sweep_cell *cell
     snprintf(r->experiment, sizeof r->experiment, "%s", c->name);
     snprintf(r->dataset, sizeof r->dataset, "%s", ds->name);
     snprintf(r->label, sizeof r->label, "%s", c->methods[cell->method].label);
-    static const char *kinds[] = {"synthetic", "gaussian", "file"};
+    static const char *kinds[] = {"synthetic", "gaussian", "file", "model"};
     snprintf(r->data_kind, sizeof r->data_kind, "%s", kinds[ds->kind]);
     r->data_mu = ds->mu;
     r->data_sigma = ds->sigma;
@@ -249,9 +256,10 @@ static int fill_row(result_row *r, const sweep_config *c, const sweep_cell *cell
 /* Runs one cell into r. Bad parameters and infeasible budgets become rows; only internal
  * failures (memory, I/O) are errors. */
 static int run_cell(const sweep_config *c, const sweep_cell *cell, const matrix *loaded,
-                    unsigned loaded_bits, result_row *r, qb_error *err) {
+                    unsigned loaded_bits, const model_bench *mb, result_row *r, qb_error *err) {
     memset(r, 0, sizeof *r);
     r->qtr = r->dtr = r->ratio = r->mse = r->mae = r->mre = NAN;
+    r->kl_mean = r->kl_p99 = r->top1 = r->ppl = r->ppl_fp32 = NAN;
     r->seconds_quantize = r->seconds_dequantize = NAN;
     const dataset_spec *ds = &c->datasets[cell->dataset];
     matrix own = {0};
@@ -259,17 +267,25 @@ static int run_cell(const sweep_config *c, const sweep_cell *cell, const matrix 
     quant_params p = cell->p;
     p.source_bits = loaded_bits;
     int s = QB_OK;
-    if (!x) {
+    cell_result cr;
+    qb_error cerr = {0};
+    if (mb) { /* a model: its matrices quantized, then the model measured */
+        model_result mr;
+        s = model_bench_run(mb, &p, &mr, &cerr);
+        cr = mr.quant;
+        if (!s)
+            r->n = cr.n, r->d = cr.d;
+    } else if (!x) {
         s = sweep_load_data(ds, cell->data_seed, &own, &p.source_bits, err);
         if (s)
             return s;
         x = &own;
     }
-    r->n = x->rows;
-    r->d = x->cols;
-    cell_result cr;
-    qb_error cerr = {0};
-    s = cell_run(&p, x, &cr, NULL, &cerr);
+    if (!mb) {
+        r->n = x->rows;
+        r->d = x->cols;
+        s = cell_run(&p, x, &cr, NULL, &cerr);
+    }
     matrix_free(&own);
     if (s == QB_EINPUT) {
         /* the parameters as given, and NaN for everything not measured */
@@ -383,10 +399,13 @@ int sweep_run(const sweep_config *c, const sweep_options *o, qb_error *err) {
         return QB_OK;
     }
 
-    /* Files are read once and shared (read-only) by every cell. */
+    /* Files and models are read once and shared (read-only) by every cell. */
     matrix loaded[SWEEP_LIST_MAX];
     unsigned loaded_bits[SWEEP_LIST_MAX];
     memset(loaded, 0, sizeof loaded);
+    model_bench *benches = calloc(SWEEP_LIST_MAX, sizeof *benches);
+    if (!s && !benches)
+        s = qb_oom(err);
     for (size_t d = 0; !s && d < c->n_datasets; d++) {
         loaded_bits[d] = 32;
         int used = 0;
@@ -394,6 +413,8 @@ int sweep_run(const sweep_config *c, const sweep_options *o, qb_error *err) {
             used = cells[todo[i]].dataset == d;
         if (used && c->datasets[d].kind == DATASET_FILE)
             s = sweep_load_data(&c->datasets[d], 0, &loaded[d], &loaded_bits[d], err);
+        else if (used && c->datasets[d].kind == DATASET_MODEL)
+            s = model_bench_open(&c->datasets[d].model, &benches[d], err);
     }
     if (!s)
         fprintf(stderr, "%s: %zu cells (%zu in this shard), %zu already done, %zu to run\n",
@@ -430,7 +451,9 @@ int sweep_run(const sweep_config *c, const sweep_options *o, qb_error *err) {
             int st = run_cell(
                 c, cell,
                 c->datasets[cell->dataset].kind == DATASET_FILE ? &loaded[cell->dataset] : NULL,
-                loaded_bits[cell->dataset], &row, &e);
+                loaded_bits[cell->dataset],
+                c->datasets[cell->dataset].kind == DATASET_MODEL ? &benches[cell->dataset] : NULL,
+                &row, &e);
 #pragma omp critical(sweep_results)
             {
                 if (!st)
@@ -475,8 +498,12 @@ int sweep_run(const sweep_config *c, const sweep_options *o, qb_error *err) {
     }
     results_append_close(&app);
     result_table_free(&have);
-    for (size_t d = 0; d < c->n_datasets; d++)
+    for (size_t d = 0; d < c->n_datasets; d++) {
         matrix_free(&loaded[d]);
+        if (benches)
+            model_bench_close(&benches[d]);
+    }
+    free(benches);
     free(todo);
     free(cells);
     if (!s)

@@ -9,12 +9,20 @@
 
 #include "error.h"
 #include "matrix.h"
+#include "model_eval.h"
 #include "quantizer.h"
 
 #define SWEEP_NAME_MAX 64
 #define SWEEP_LIST_MAX 64
 
-typedef enum { DATASET_SYNTHETIC = 0, DATASET_GAUSSIAN = 1, DATASET_FILE = 2 } dataset_kind;
+/* DATASET_MODEL: a model's weights or KV cache, whose cells also measure the model (model_eval.h).
+ */
+typedef enum {
+    DATASET_SYNTHETIC = 0,
+    DATASET_GAUSSIAN = 1,
+    DATASET_FILE = 2,
+    DATASET_MODEL = 3
+} dataset_kind;
 
 typedef struct {
     char name[SWEEP_NAME_MAX]; /* label in results and figure names */
@@ -23,6 +31,7 @@ typedef struct {
     double mu, sigma;           /* gaussian */
     char file[1024], path[256]; /* HDF5 file and dataset path */
     unsigned source_bits;       /* 0: the file's attribute (32 for generated data) */
+    model_spec model;           /* DATASET_MODEL: checkpoint, target, evaluation text */
 } dataset_spec;
 
 /* One entry of `methods`: a labelled method with its options. Lists given here (subspaces,

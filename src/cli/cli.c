@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "options.h"
+
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -84,4 +86,16 @@ int cli_bad_option(const char *cmd, int argc, char **argv, qb_error *err) {
     const char *arg = optind - 1 < argc && optind >= 1 ? argv[optind - 1] : "?";
     return qb_fail(err, "%s: unknown or incomplete option '%s' (see qetbench %s --help)", cmd, arg,
                    cmd);
+}
+
+size_t cli_table_flags(struct option *opts, size_t at, char (*names)[64], int base) {
+    for (size_t i = 0; option_at(i); i++) {
+        char *flag = names[i];
+        snprintf(flag, 64, "%s", option_at(i)->name);
+        for (char *ch = flag; *ch; ch++)
+            if (*ch == '_')
+                *ch = '-';
+        opts[at++] = (struct option){flag, required_argument, 0, base + (int)i};
+    }
+    return at;
 }

@@ -12,6 +12,7 @@ typedef int (*cli_command_fn)(int argc, char **argv, qb_error *err);
 
 int cmd_gen(int argc, char **argv, qb_error *err);
 int cmd_quantize(int argc, char **argv, qb_error *err);
+int cmd_model(int argc, char **argv, qb_error *err);
 int cmd_methods(int argc, char **argv, qb_error *err);
 int cmd_bench(int argc, char **argv, qb_error *err);
 int cmd_data(int argc, char **argv, qb_error *err);
@@ -32,6 +33,11 @@ int cli_shape(const char *opt, const char *val, size_t *n, size_t *d, qb_error *
 int cli_threads(const char *val, qb_error *err);
 /* --margin PCT: the claims' equivalence margin in percent of MSE, 0 < PCT < 100; *out relative. */
 int cli_margin(const char *val, double *out, qb_error *err);
+/* The option table's flags (options.h) for getopt_long, appended at opts[at]: --name with '_' as
+ * '-', each returning base + its table index; names holds their spellings. Returns the new count
+ * (the caller ends the list). Every command that runs a cell parses its options this way. */
+struct option;
+size_t cli_table_flags(struct option *opts, size_t at, char (*names)[64], int base);
 /* The error for an option getopt rejected. */
 int cli_bad_option(const char *cmd, int argc, char **argv, qb_error *err);
 

@@ -56,14 +56,7 @@ static void build_long_options(struct option *opts, quantize_args *a) {
     size_t n = 0;
     for (; n < sizeof fixed / sizeof *fixed; n++)
         opts[n] = fixed[n];
-    for (size_t i = 0; option_at(i); i++) {
-        char *flag = a->flags[i];
-        snprintf(flag, sizeof a->flags[i], "%s", option_at(i)->name);
-        for (char *ch = flag; *ch; ch++)
-            if (*ch == '_')
-                *ch = '-';
-        opts[n++] = (struct option){flag, required_argument, 0, O_TABLE + (int)i};
-    }
+    n = cli_table_flags(opts, n, a->flags, O_TABLE);
     opts[n] = (struct option){0, 0, 0, 0};
 }
 

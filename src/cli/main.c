@@ -23,6 +23,7 @@ static const command commands[] = {
     {"gen", cmd_gen, "write a generated matrix (synthetic, gaussian) to HDF5"},
     {"methods", cmd_methods, "the methods built in, their options and presets (--json: the table)"},
     {"quantize", cmd_quantize, "quantize one matrix with one method and report error and bits"},
+    {"model", cmd_model, "quantize a model's weights or KV cache: KL, perplexity, top-1 vs fp32"},
     {"bench", cmd_bench, "micro-benchmarks: QET reorder vs memcpy, k-means assignment vs sgemm"},
     {"data", cmd_data, "convert real data (checkpoints, KV cache, GIST, vectors) to HDF5"},
     {"theorem", cmd_theorem,

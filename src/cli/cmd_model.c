@@ -1,0 +1,195 @@
+/* cmd_model.c - `qetbench model`: one method on a llama2.c model's layer weights or KV cache, and
+ * what its error does to the next-token distribution (KL, perplexity, top-1 against fp32). */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "model_eval.h"
+#include "options.h"
+
+static const char usage[] =
+    "usage: qetbench model --checkpoint FILE.bin --target weights|kv --method METHOD\n"
+    "                      (--ratio R | --ks K | --bits B) [options]\n"
+    "                      (--eval-tokens FILE | --sequences S --tokens T --seed N) [--json]\n"
+    "  --checkpoint FILE      llama2.c checkpoint (legacy format, e.g. datasets/stories260K.bin)\n"
+    "  --target weights       every layer's wq wk wv wo w1 w2 w3 quantized as its own matrix\n"
+    "                         (rows = output features) at the budget; embeddings, classifier and\n"
+    "                         norms stay fp32\n"
+    "  --target kv            weights fp32; each layer's keys (after RoPE) and values of the\n"
+    "                         whole sequence quantized as one T x kv_dim matrix each, and\n"
+    "                         attention reads them dequantized\n"
+    "  --include-embeddings   weights: the embedding table too (a classifier sharing it with\n"
+    "                         the embeddings, as in stories260K, is the same tensor)\n"
+    "  --kv-block B           kv: quantize the cache in blocks of B tokens (default: whole)\n"
+    "  --eval-tokens FILE     one sequence of token ids per line (whitespace-separated)\n"
+    "  --sequences S --tokens T   otherwise S sequences of T tokens (default 8 x 128) sampled\n"
+    "                         from the fp32 model at temperature 1 from BOS with --seed\n"
+    "  --method M, --preset P, --threads T, --json   as for quantize\n"
+    "prints ppl, ppl_fp32, kl_mean, kl_p99, top1, positions, and the quantized matrices' bits\n"
+    "and MSE together (--json: the fields of quantize --json and these).\n"
+    "options (each applies to the methods that read it; see README):\n";
+
+enum {
+    O_CHECKPOINT = 1000,
+    O_TARGET,
+    O_EMB,
+    O_KV_BLOCK,
+    O_EVAL,
+    O_SEQUENCES,
+    O_TOKENS,
+    O_METHOD,
+    O_PRESET,
+    O_THREADS,
+    O_JSON,
+    O_HELP,
+    O_TABLE = 2000
+};
+
+typedef struct {
+    const char *method, *preset;
+    model_spec spec;
+    int json, help;
+    option_assign given[64];
+    size_t n_given;
+    char flags[64][64];
+} model_args;
+
+static int parse(int argc, char **argv, model_args *a, qb_error *err) {
+    static const struct option fixed[] = {{"checkpoint", required_argument, 0, O_CHECKPOINT},
+                                          {"target", required_argument, 0, O_TARGET},
+                                          {"include-embeddings", no_argument, 0, O_EMB},
+                                          {"kv-block", required_argument, 0, O_KV_BLOCK},
+                                          {"eval-tokens", required_argument, 0, O_EVAL},
+                                          {"sequences", required_argument, 0, O_SEQUENCES},
+                                          {"tokens", required_argument, 0, O_TOKENS},
+                                          {"method", required_argument, 0, O_METHOD},
+                                          {"preset", required_argument, 0, O_PRESET},
+                                          {"threads", required_argument, 0, O_THREADS},
+                                          {"json", no_argument, 0, O_JSON},
+                                          {"help", no_argument, 0, O_HELP}};
+    struct option opts[96];
+    size_t n = sizeof fixed / sizeof *fixed;
+    memcpy(opts, fixed, sizeof fixed);
+    n = cli_table_flags(opts, n, a->flags, O_TABLE);
+    opts[n] = (struct option){0, 0, 0, 0};
+    model_spec *sp = &a->spec;
+    int c, s = QB_OK;
+    optind = 1;
+    opterr = 0;
+    while (!s && (c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (c >= O_TABLE && (size_t)(c - O_TABLE) < option_count()) {
+            if (a->n_given == sizeof a->given / sizeof *a->given)
+                return qb_fail(err, "model: too many options");
+            a->given[a->n_given++] = (option_assign){option_at((size_t)(c - O_TABLE)), optarg};
+            continue;
+        }
+        switch (c) {
+        case O_CHECKPOINT:
+            if (strlen(optarg) >= sizeof sp->checkpoint)
+                return qb_fail(err, "--checkpoint: path too long");
+            snprintf(sp->checkpoint, sizeof sp->checkpoint, "%s", optarg);
+            break;
+        case O_TARGET:
+            s = model_target_parse(optarg, &sp->target, err);
+            break;
+        case O_EMB:
+            sp->include_embeddings = 1;
+            break;
+        case O_KV_BLOCK:
+            s = cli_size("--kv-block", optarg, &sp->kv_block, err);
+            break;
+        case O_EVAL:
+            if (strlen(optarg) >= sizeof sp->eval_tokens)
+                return qb_fail(err, "--eval-tokens: path too long");
+            snprintf(sp->eval_tokens, sizeof sp->eval_tokens, "%s", optarg);
+            break;
+        case O_SEQUENCES:
+            s = cli_size("--sequences", optarg, &sp->sequences, err);
+            break;
+        case O_TOKENS:
+            s = cli_size("--tokens", optarg, &sp->tokens, err);
+            break;
+        case O_METHOD:
+            a->method = optarg;
+            break;
+        case O_PRESET:
+            a->preset = optarg;
+            break;
+        case O_THREADS:
+            s = cli_threads(optarg, err);
+            break;
+        case O_JSON:
+            a->json = 1;
+            break;
+        case O_HELP:
+            a->help = 1;
+            return QB_OK;
+        default:
+            return cli_bad_option("model", argc, argv, err);
+        }
+    }
+    if (!s && optind < argc)
+        s = qb_fail(err, "model: unexpected argument '%s'", argv[optind]);
+    return s;
+}
+
+int cmd_model(int argc, char **argv, qb_error *err) {
+    model_args a;
+    memset(&a, 0, sizeof a);
+    a.method = "pq";
+    a.spec = model_spec_defaults();
+    int s = parse(argc, argv, &a, err);
+    if (s)
+        return s;
+    if (a.help) {
+        static char help[8192];
+        options_help(help, sizeof help);
+        fputs(usage, stdout);
+        fputs(help, stdout);
+        return QB_OK;
+    }
+    if (!a.spec.checkpoint[0])
+        return qb_fail(err, "model needs --checkpoint FILE");
+    if (a.spec.eval_tokens[0] && (a.spec.tokens != model_spec_defaults().tokens ||
+                                  a.spec.sequences != model_spec_defaults().sequences))
+        for (int i = 1; i < argc; i++)
+            if (!strcmp(argv[i], "--tokens") || !strcmp(argv[i], "--sequences"))
+                return qb_fail(err, "--eval-tokens gives the text: --tokens and --sequences "
+                                    "sample one instead (give one or the other)");
+    if (a.spec.kv_block && a.spec.target != MODEL_TARGET_KV)
+        return qb_fail(err, "--kv-block applies to --target kv only");
+    if (a.spec.include_embeddings && a.spec.target != MODEL_TARGET_WEIGHTS)
+        return qb_fail(err, "--include-embeddings applies to --target weights only");
+    quant_params p = quant_params_defaults();
+    s = options_resolve(&p, a.method, a.preset, a.given, a.n_given, NULL, 0, "cli", err);
+    if (s)
+        return s;
+    if (p.ratio <= 0 && !p.ks && !p.rtn_bits)
+        return qb_fail(err, "model needs --ratio, --ks or --bits");
+    a.spec.seed = p.seed; /* --seed: the sampled text and the quantizer's streams */
+
+    model_bench mb;
+    if ((s = model_bench_open(&a.spec, &mb, err)))
+        return s;
+    model_result r;
+    s = model_bench_run(&mb, &p, &r, err);
+    if (!s && a.json) {
+        cell_result_json(stdout, &r.quant);
+    } else if (!s) {
+        const cell_result *q = &r.quant;
+        const cell_model *md = &q->model;
+        printf("%s on the %s of %s (%zu matrices, %zu elements): ratio %.4f (target %g), MSE "
+               "%.6g, bits total %llu\n",
+               p.method, model_target_name(a.spec.target), a.spec.checkpoint, r.matrices,
+               q->n * q->d, q->ratio, p.ratio, q->error.mse,
+               (unsigned long long)(q->bits.codes + q->bits.codebooks + q->bits.indicator_maps +
+                                    q->bits.rotation + q->bits.coarse + q->bits.scales));
+        printf("  %llu positions: KL mean %.6g, KL p99 %.6g, top-1 agreement %.4f, perplexity "
+               "%.4f (fp32 %.4f)\n",
+               (unsigned long long)md->positions, md->kl_mean, md->kl_p99, md->top1, md->ppl,
+               md->ppl_fp32);
+    }
+    model_bench_close(&mb);
+    return s;
+}
