@@ -82,6 +82,8 @@ check "option the method does not read" expect_bad "$QB" model --checkpoint "$CK
 check "m not dividing a weight" expect_bad "$QB" model --checkpoint "$CKPT" --target weights \
     --method pq --subspaces 8 --ratio 8 --tokens 8
 check "message names the matrix" grep -q "layer 0 w2 (64 x 172)" "$T/err"
+check "eval-tokens and tokens" expect_bad "$QB" model --checkpoint "$CKPT" --target kv \
+    --method rtn --ratio 8 --eval-tokens "$T/bad.txt" --tokens 128
 check "kv-block with weights" expect_bad "$QB" model --checkpoint "$CKPT" --target weights \
     --method rtn --ratio 8 --kv-block 4
 

@@ -49,7 +49,7 @@ enum {
 typedef struct {
     const char *method, *preset;
     model_spec spec;
-    int json, help;
+    int json, help, sampling; /* sampling: --sequences or --tokens given */
     option_assign given[64];
     size_t n_given;
     char flags[64][64];
@@ -105,9 +105,11 @@ static int parse(int argc, char **argv, model_args *a, qb_error *err) {
             snprintf(sp->eval_tokens, sizeof sp->eval_tokens, "%s", optarg);
             break;
         case O_SEQUENCES:
+            a->sampling = 1;
             s = cli_size("--sequences", optarg, &sp->sequences, err);
             break;
         case O_TOKENS:
+            a->sampling = 1;
             s = cli_size("--tokens", optarg, &sp->tokens, err);
             break;
         case O_METHOD:
@@ -151,12 +153,9 @@ int cmd_model(int argc, char **argv, qb_error *err) {
     }
     if (!a.spec.checkpoint[0])
         return qb_fail(err, "model needs --checkpoint FILE");
-    if (a.spec.eval_tokens[0] && (a.spec.tokens != model_spec_defaults().tokens ||
-                                  a.spec.sequences != model_spec_defaults().sequences))
-        for (int i = 1; i < argc; i++)
-            if (!strcmp(argv[i], "--tokens") || !strcmp(argv[i], "--sequences"))
-                return qb_fail(err, "--eval-tokens gives the text: --tokens and --sequences "
-                                    "sample one instead (give one or the other)");
+    if (a.spec.eval_tokens[0] && a.sampling)
+        return qb_fail(err, "--eval-tokens gives the text; --sequences and --tokens sample one "
+                            "instead (give one or the other)");
     if (a.spec.kv_block && a.spec.target != MODEL_TARGET_KV)
         return qb_fail(err, "--kv-block applies to --target kv only");
     if (a.spec.include_embeddings && a.spec.target != MODEL_TARGET_WEIGHTS)
