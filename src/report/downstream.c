@@ -123,7 +123,7 @@ static void put_correlations(text *md, const result_table *t, const char *datase
     size_t n;
     double rho = downstream_spearman(t, dataset, acc, 0, m, &n);
     text_printf(md,
-                "- %s, %s accounting: Spearman ρ(MSE, %s) = %.3f over %zu cells; at each "
+                "%s, %s accounting: Spearman ρ(MSE, %s) = %.3f over %zu cells; at each "
                 "target ratio:",
                 dataset, acc, m->column, rho, n);
     double seen[256];
@@ -140,7 +140,7 @@ static void put_correlations(text *md, const result_table *t, const char *datase
         if (n)
             text_printf(md, " r=%g: %.3f (%zu)", r->target_ratio, rr, n);
     }
-    text_printf(md, " (%s is better, so MSE carries to it where ρ is %s)\n",
+    text_printf(md, " (%s is better, so MSE carries to it where ρ is %s)\n\n",
                 m->better > 0 ? "higher" : "lower", m->better > 0 ? "negative" : "positive");
 }
 
