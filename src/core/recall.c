@@ -137,8 +137,11 @@ int recall_search(const matrix *base, const matrix *queries, size_t k, uint32_t 
         }
 #pragma omp for schedule(dynamic, 1)
         for (size_t b = 0; b < nblocks; b++) {
-            if (!qc || !xc || !ip || !hd || !hi || failed)
-                continue;
+            int stop;
+#pragma omp atomic read
+            stop = failed;
+            if (stop)
+                continue; /* this thread's buffers, or another's, could not be allocated */
             size_t q0 = b * QUERY_BLOCK, nb = nq - q0 < QUERY_BLOCK ? nq - q0 : QUERY_BLOCK;
             kheap h[QUERY_BLOCK];
             centre_rows(matrix_row(queries, q0), nb, d, mu, qc);
