@@ -31,6 +31,12 @@ done
 printf '%s' "$j" | grep -q '"queries":100,"distance":"l2"' || bad "queries / distance: $j"
 r100=$(printf '%s' "$j" | grep -o '"recall1_at_100":[^,]*' | cut -d: -f2)
 [ "$r100" = 1 ] || bad "1-recall@100 of PQ at ratio 8 on 1000 rows is $r100, expected 1"
+# the same recall for any thread count (ties by row index, exact distances)
+for t in 1 2; do
+    "$Q" quantize --data a.h5:/train --queries a.h5:/test --method qet --iterations 1 \
+        --subspaces 4 --ratio 8 --threads $t --json | grep -o '"recall[^}]*' >threads$t
+done
+[ -s threads1 ] && cmp -s threads1 threads2 || bad "recall differs between 1 and 2 threads"
 "$Q" quantize --data a.h5:/train --method pq --subspaces 4 --ratio 8 --json | grep -q recall &&
     bad "recall fields without --queries"
 "$Q" quantize --data ang.h5:/train --queries ang.h5 --method pq --subspaces 4 --ratio 8 --json |
