@@ -62,6 +62,32 @@ return {
     stand_in = "GIST of Fashion-MNIST images, not GIST1M (tiny images)",
     make = "scripts/fetch-data gist",
   },
+  -- The search splits (scripts/fetch-data gist / wiki): ann-benchmarks' layout, the rows less
+  -- 1000 evenly spaced ones held out as recall queries; an experiment naming one measures recall
+  -- (its `queries` below) beside MSE.
+  gist_search = {
+    file = "data/gist-fashion-mnist-ann.h5",
+    path = "/train", -- (59000, 512); /test (1000, 512), /neighbors, /distances; euclidean
+    queries = { file = "data/gist-fashion-mnist-ann.h5", path = "/test" },
+    shape = { 59000, 512 },
+    source_bits = 32,
+    origin = "the gist data set less 1000 evenly spaced rows, held out as queries",
+    license = "Expat, Copyright 2017 Zalando SE",
+    stand_in = "GIST of Fashion-MNIST images, not GIST1M (tiny images)",
+    make = "scripts/fetch-data gist",
+  },
+  wiki_search = {
+    file = "data/wiki-glove100-ann.h5",
+    path = "/train", -- (99000, 100); /test (1000, 100); distance angular: rows and queries are
+    -- normalised to unit length before quantizing, so MSE is that of the unit rows
+    queries = { file = "data/wiki-glove100-ann.h5", path = "/test" },
+    shape = { 99000, 100 },
+    source_bits = 32,
+    origin = "the wiki data set less 1000 evenly spaced rows, held out as queries",
+    license = "vectors PDDL 1.0 (GloVe), package MIT",
+    stand_in = "word vectors (100-d), not ann-wiki-1m's 256-d document embeddings",
+    make = "scripts/fetch-data wiki",
+  },
   wiki = {
     file = "data/wiki-glove100.h5",
     path = "/vectors", -- (100000, 100): the most frequent 100,000 words

@@ -273,5 +273,100 @@ def main():
     log("wrote %s/bench.md and bench.csv" % OUT)
 
 
+
+# ---- recall: our PQ against faiss IndexPQ on one ann-benchmarks file (opt-in: --recall FILE) ----
+
+def recall_metrics(truth, found):
+    """faiss's 1-recall@1/10/100 and ann-benchmarks' recall@10, as qetbench computes them."""
+    k = found.shape[1]
+    out = {"recall1_at_%d" % r: float(np.mean([truth[i, 0] in found[i, :min(r, k)]
+                                               for i in range(len(truth))])) for r in (1, 10, 100)}
+    t = min(10, truth.shape[1], k)
+    out["recall10_at_10"] = float(np.mean([len(set(truth[i, :t]) & set(found[i, :t])) / t
+                                           for i in range(len(truth))]))
+    return out
+
+
+def faiss_pq_recall(x, q, truth, m, nbits, iters, seed):
+    import faiss
+    faiss.omp_set_num_threads(1)
+    index = faiss.IndexPQ(x.shape[1], m, nbits)
+    index.pq.cp.niter, index.pq.cp.seed = iters, seed
+    index.train(x)
+    index.add(x)
+    recon = index.reconstruct_n(0, x.shape[0])
+    _, found = index.search(q, min(100, x.shape[0]))  # asymmetric: exact L2 to the reconstructions
+    return dict(recall_metrics(truth, found), mse=float(((x - recon) ** 2).mean()))
+
+
+def recall_vs_faiss(path, m, nbits, iters, reps):
+    """Our PQ (random init, as faiss) and faiss IndexPQ at equal m, k = 2^nbits and k-means
+    iterations on FILE:/train with the queries FILE:/test; seeds 1..reps each."""
+    with h5py.File(path, "r") as f:
+        x = np.ascontiguousarray(f["/train"][:], dtype="float32")
+        q = np.ascontiguousarray(f["/test"][:], dtype="float32")
+        truth = f["/neighbors"][:].astype("int64") if "neighbors" in f else None
+        dist = f.attrs.get("distance", b"euclidean")
+    angular = (dist.decode() if isinstance(dist, bytes) else str(dist)) in ("angular", "cosine")
+    if angular:  # as qetbench: rows and queries to unit length
+        x /= np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-30)
+        q /= np.maximum(np.linalg.norm(q, axis=1, keepdims=True), 1e-30)
+    if truth is None:
+        d = (q ** 2).sum(1)[:, None] - 2 * q @ x.T + (x ** 2).sum(1)[None, :]
+        truth = np.argsort(d, axis=1, kind="stable")[:, :10]
+    keys = ["recall1_at_1", "recall1_at_10", "recall1_at_100", "recall10_at_10", "mse"]
+    ours, ref = [], []
+    for seed in range(1, reps + 1):
+        log("recall: %s seed %d" % (os.path.basename(path), seed))
+        ours_recall = json.loads(qb("quantize", "--data", path + ":/train", "--queries",
+                                        path + ":/test", "--method", "pq", "--subspaces", m,
+                                        "--ks", 2 ** nbits, "--kmeans-iters", iters,
+                                        "--kmeans-init", "random", "--max-points-per-centroid",
+                                        256, "--seed", seed, "--json"))
+        ours.append({k: ours_recall[k] for k in keys})
+        ref.append(faiss_pq_recall(x, q, truth, m, nbits, iters, seed))
+    md = ["## Recall: our PQ against faiss IndexPQ (%s; m = %d, k = %d, %d k-means iterations, "
+          "random init, %d seeds, %d queries%s)" % (os.path.basename(path), m, 2 ** nbits, iters,
+                                                    reps, len(q), ", angular" if angular else ""),
+          "", "| metric | ours mean | ours sd | faiss mean | faiss sd | difference |",
+          "|---|---|---|---|---|---|"]
+    rows = []
+    for k in keys:
+        a, b = [r[k] for r in ours], [r[k] for r in ref]
+        sa = statistics.stdev(a) if len(a) > 1 else float("nan")
+        sb = statistics.stdev(b) if len(b) > 1 else float("nan")
+        md.append("| %s | %.4f | %.4f | %.4f | %.4f | %+.4f |" % (
+            k, statistics.mean(a), sa, statistics.mean(b), sb, statistics.mean(a) - statistics.mean(b)))
+        rows.append(["recall vs faiss", os.path.basename(path), "pq m=%d k=%d" % (m, 2 ** nbits), k,
+                     statistics.mean(a), statistics.mean(b), "faiss IndexPQ",
+                     statistics.mean(a) / statistics.mean(b) if statistics.mean(b) else ""])
+    return md, rows
+
+
+def recall_main(argv):
+    ap = argparse.ArgumentParser(description="our PQ's recall against faiss IndexPQ's")
+    ap.add_argument("--recall", required=True, help="an HDF5 file in ann-benchmarks' layout "
+                    "(/train, /test; scripts/fetch-data makes data/*-ann.h5)")
+    ap.add_argument("--m", type=int, default=8)
+    ap.add_argument("--nbits", type=int, default=8)
+    ap.add_argument("--iters", type=int, default=25)
+    ap.add_argument("--repeat", type=int, default=3)
+    a = ap.parse_args(argv)
+    os.makedirs(OUT, exist_ok=True)
+    md, rows = recall_vs_faiss(a.recall, a.m, a.nbits, a.iters, a.repeat)
+    with open(os.path.join(OUT, "recall.md"), "w") as f:
+        f.write("\n".join(md) + "\n")
+    with open(os.path.join(OUT, "recall.csv"), "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["section", "data", "what", "metric", "ours", "reference", "reference_name",
+                    "ratio"])
+        w.writerows(rows)
+    print("\n".join(md))
+    log("wrote %s/recall.md and recall.csv" % OUT)
+
+
 if __name__ == "__main__":
-    main()
+    if "--recall" in sys.argv[1:]:
+        recall_main(sys.argv[1:])
+    else:
+        main()

@@ -88,7 +88,20 @@ static void holm(void) {
     CHECK(reject[0]);
 }
 
+/* Spearman: ranks by hand. x = 1, 2, 3, 4 against y = 10, 30, 20, NaN, 40: the NaN pair drops,
+ * ranks (1,2,3,4) and (1,3,2,4) give 1 - 6 * 2 / (4 * 15) = 0.8; a tie shares its mean rank. */
+static void spearman(void) {
+    double x[] = {1, 2, 3, 7, 4}, y[] = {10, 30, 20, NAN, 40};
+    CHECK_NEAR(stats_spearman(x, y, 5), 0.8, 1e-12);
+    double x4[] = {1, 2, 3, 4}, yd[] = {-10, -30, -20, -40}; /* ranks 4, 2, 3, 1 */
+    CHECK_NEAR(stats_spearman(x4, yd, 4), -0.8, 1e-12);
+    double t[] = {1, 1, 2}, u[] = {1, 2, 3}; /* ranks (1.5, 1.5, 3) vs (1, 2, 3): sqrt(3)/2 */
+    CHECK_NEAR(stats_spearman(t, u, 3), sqrt(3.0) / 2.0, 1e-12);
+    CHECK(isnan(stats_spearman(x, y, 2)));
+}
+
 int main(void) {
+    spearman();
     moments_and_quantiles();
     geometric_means();
     directional_tests();

@@ -168,6 +168,17 @@ int cell_fields(const cell_result *r, cell_field_fn fn, void *ctx) {
         s = emit_real(fn, ctx, model_names[i], model_values[i]);
     if (!s && md->positions)
         s = emit_u64(fn, ctx, "positions", md->positions);
+    if (!s && r->recall.queries) {
+        const char *names[] = {"recall1_at_1", "recall1_at_10", "recall1_at_100", "recall10_at_10"};
+        double values[] = {r->recall.r1_at_1, r->recall.r1_at_10, r->recall.r1_at_100,
+                           r->recall.r10_at_10};
+        for (size_t i = 0; !s && i < 4; i++)
+            s = emit_real(fn, ctx, names[i], values[i]);
+        if (!s)
+            s = emit_u64(fn, ctx, "queries", r->recall.queries);
+        if (!s)
+            s = emit(fn, ctx, "distance", FIELD_TEXT, "%s", r->angular ? "angular" : "l2");
+    }
     if (!s) { /* every output of a free-imap cell says so, and of one without an MRE */
         int free_imap = p->accounting == ACCOUNTING_FREE_IMAP,
             no_mre =

@@ -9,6 +9,7 @@
 #include "metrics.h"
 #include "options.h"
 #include "quantizer.h"
+#include "recall.h"
 
 /* A quantized model against its fp32 self (model_eval.h); positions 0: not measured, and then
  * none of these is reported. */
@@ -28,6 +29,8 @@ typedef struct {
     double seconds_quantize, seconds_dequantize; /* fit + encode; decode */
     double seconds_fit, seconds_encode;          /* the two parts of seconds_quantize */
     cell_model model;                            /* model_eval.h fills it */
+    recall_metrics recall; /* of a search over the reconstruction; queries 0: not measured */
+    int angular;           /* recall on unit rows: the queries' file declares angular distance */
 } cell_result;
 
 /* Runs `p` on x. recon (optional): receives the reconstruction (allocated here). */
@@ -46,8 +49,9 @@ typedef int (*cell_field_fn)(const cell_field *f, void *ctx);
 
 /* Calls fn for every field of r in a fixed order: method, preset, n, d, every option of the table
  * (neutral 0 or "" where the method does not read it), the stored bits, the metrics, the times,
- * the solved stages, the model measures when measured (cell_model) and a note (free-imap says so);
- * stops at the first non-zero return and returns it. */
+ * the solved stages, the model measures when measured (cell_model), the recall fields when
+ * measured (recall1_at_1, recall1_at_10, recall1_at_100, recall10_at_10, queries, distance) and a
+ * note (free-imap says so); stops at the first non-zero return and returns it. */
 int cell_fields(const cell_result *r, cell_field_fn fn, void *ctx);
 
 /* One JSON object on one line (the CLI contract). */

@@ -33,8 +33,9 @@
 static const char *const top_keys[] = {"name",       "seed",      "seeds",      "datasets",
                                        "methods",    "subspaces", "iterations", "ratios",
                                        "accounting", "baseline",  "plots",      "kmeans"};
-static const char *const dataset_keys[] = {
-    "name", "kind", "n", "d", "mu", "sigma", "file", "path", "source_bits", "manifest", "model"};
+static const char *const dataset_keys[] = {"name",        "kind",     "n",     "d",
+                                           "mu",          "sigma",    "file",  "path",
+                                           "source_bits", "manifest", "model", "queries"};
 static const char *const model_keys[] = {"checkpoint", "target", "eval_tokens",        "sequences",
                                          "tokens",     "seed",   "include_embeddings", "kv_block"};
 /* Keys of a sweep's method entries and of qet.quantize beyond the option table's (options.h). */
@@ -373,6 +374,37 @@ static int method_name(reader *r, const char *key, const char *name) {
                    quantizer_names());
 }
 
+/* queries = { file = "F.h5", path = "/test" } (path optional, /test by default): the recall
+ * queries of a dataset (queries.h), as d->queries "F.h5:/test". Nothing when absent. */
+static int get_queries(reader *r, int t, dataset_spec *d) {
+    static const char *const keys[] = {"file", "path"};
+    lua_State *L = r->L;
+    lua_getfield(L, t, "queries");
+    int s = QB_OK, f = 0;
+    if (lua_isnil(L, -1)) {
+        lua_pop(L, 1);
+        return QB_OK;
+    }
+    int q = lua_gettop(L);
+    char file[1024] = "", path[256] = "/test";
+    if (!lua_istable(L, q))
+        s = fail_at(r, "queries", "'queries' must be a table {file = \"F.h5\", path = \"/test\"}");
+    if (!s)
+        s = check_keys(r, q, keys, COUNT(keys), "queries");
+    if (!s)
+        s = get_str(r, q, "file", file, sizeof file, &f);
+    if (!s && !f)
+        s = fail_at(r, "queries", "'queries' needs file = \"F.h5\"");
+    if (!s)
+        s = get_str(r, q, "path", path, sizeof path, NULL);
+    if (!s && path[0] != '/')
+        s = fail_at(r, "queries", "queries' path must start with '/' (got '%s')", path);
+    if (!s)
+        snprintf(d->queries, sizeof d->queries, "%s:%s", file, path);
+    lua_pop(L, 1);
+    return s;
+}
+
 /* {manifest = "kv"}: file, path and source_bits (or the generator) of a data set named in
  * datasets/manifest.lua (read from the working directory: the repository root), or in the file
  * QETBENCH_MANIFEST names (a sweep's snapshot of it, so every shard reads the same one). */
@@ -425,6 +457,8 @@ static int from_manifest(reader *r, const char *name, dataset_spec *d, char *kin
             s = get_str(r, e, "path", d->path, sizeof d->path, NULL);
         if (!s && !d->source_bits && !(s = get_int(r, e, "source_bits", 1, 64, &v, &f)) && f)
             d->source_bits = (unsigned)v;
+        if (!s && !d->queries[0])
+            s = get_queries(r, e, d);
         if (!s && d->file[0]) {
             FILE *fp = fopen(d->file, "rb");
             char make[256] = "";
@@ -531,6 +565,8 @@ static int read_datasets(reader *r, int t, sweep_config *c) {
             s = get_str(r, e, "file", d->file, sizeof d->file, &ff);
         if (!s)
             s = get_str(r, e, "path", d->path, sizeof d->path, NULL);
+        if (!s)
+            s = get_queries(r, e, d);
         char man[64] = "";
         if (!s)
             s = get_str(r, e, "manifest", man, sizeof man, &f);
@@ -542,8 +578,8 @@ static int read_datasets(reader *r, int t, sweep_config *c) {
         lua_getfield(L, e, "model");
         int has_model = !lua_isnil(L, -1);
         lua_pop(L, 1);
-        if (!s && has_model && (ff || kind[0]))
-            s = fail_at(r, "model", "%s: a model entry takes no file or kind", where);
+        if (!s && has_model && (ff || kind[0] || d->queries[0]))
+            s = fail_at(r, "model", "%s: a model entry takes no file, kind or queries", where);
         if (!s && has_model && !(s = read_model(r, e, &d->model, where)))
             strcpy(kind, "model");
         if (!s && !kind[0])

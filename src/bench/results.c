@@ -84,6 +84,12 @@ static const column fixed_head[] = {
     F64(ppl),
     F64(ppl_fp32),
     U64(positions),
+    F64(recall1_at_1),
+    F64(recall1_at_10),
+    F64(recall1_at_100),
+    F64(recall10_at_10),
+    U64(queries),
+    S(distance),
 };
 static const column fixed_tail[] = {
     S(baseline), F64(qtr), F64(dtr), S(versions), S(revision), S(note),
@@ -157,6 +163,13 @@ void result_table_free(result_table *t) {
     free(t->rows);
     free(t->slots);
     *t = (result_table){0};
+}
+
+void result_row_clear(result_row *r) {
+    memset(r, 0, sizeof *r);
+    r->qtr = r->dtr = NAN;
+    r->recall1_at_1 = r->recall1_at_10 = r->recall1_at_100 = r->recall10_at_10 = NAN;
+    r->kl_mean = r->kl_p99 = r->top1 = r->ppl = r->ppl_fp32 = NAN;
 }
 
 int result_table_push(result_table *t, const result_row *r, qb_error *err) {
@@ -644,9 +657,7 @@ int results_scan(const char *dir, results_line_fn fn, void *ctx, qb_error *err) 
         }
         result_row r;
         char why[400];
-        memset(&r, 0, sizeof r);
-        r.qtr = r.dtr = NAN;
-        r.kl_mean = r.kl_p99 = r.top1 = r.ppl = r.ppl_fp32 = NAN; /* files before these columns */
+        result_row_clear(&r);
         if (l.cut) {
             l.problem = "the last line has no newline (a write cut by a kill; never committed)";
         } else if (nf == -2) {

@@ -43,6 +43,10 @@ typedef struct {
     double seconds_quantize, seconds_dequantize, seconds_fit, seconds_encode;
     double kl_mean, kl_p99, top1, ppl, ppl_fp32; /* a model's cells (model_eval.h); else NaN */
     uint64_t positions;                          /* 0 where not measured */
+    /* Downstream metrics, NaN (0, "") where not measured. Recall (queries.h): */
+    double recall1_at_1, recall1_at_10, recall1_at_100, recall10_at_10;
+    uint64_t queries;
+    char distance[16]; /* "l2" or "angular" (rows and queries normalised) */
     char baseline[64]; /* QTR/DTR divide by this label's times at the same data, m, ratio, seed */
     double qtr, dtr;   /* NaN when the baseline row is missing */
     char versions[256], revision[64];
@@ -62,6 +66,9 @@ void result_table_free(result_table *t);
 int result_table_push(result_table *t, const result_row *r, qb_error *err);
 /* Index of the row with this key, or -1. */
 long result_table_find(const result_table *t, const char *key);
+
+/* A row with nothing measured: zeros, and NaN where a missing value must not read as 0. */
+void result_row_clear(result_row *r);
 
 /* Canonical order (dataset, label, accounting, m, l, ratio, seed index, key): the same rows give
  * the same files whatever order they finished in. */

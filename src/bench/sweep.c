@@ -17,6 +17,7 @@
 #include "metrics.h"
 #include "options.h"
 #include "qet.h"
+#include "queries.h"
 #include "results.h"
 #include "rng.h"
 #include "shard.h"
@@ -76,6 +77,8 @@ static void describe(const dataset_spec *ds, const quant_params *b, char *buf, s
     describe_data(ds, data, sizeof data);
     options_describe(b, opts, sizeof opts);
     snprintf(buf, len, "%s;method=%s,preset=%s,%s", data, b->method, b->preset, opts);
+    if (ds->queries[0]) /* new cells when queries are added; keys without them unchanged */
+        snprintf(buf + strlen(buf), len - strlen(buf), ";queries=%s", ds->queries);
 }
 
 static int push_cell(sweep_cell **cells, size_t *n, size_t *cap, const sweep_cell *c,
@@ -101,7 +104,7 @@ int sweep_expand(const sweep_config *c, sweep_cell **cells, size_t *n, qb_error 
         for (size_t mi = 0; mi < c->n_methods; mi++) {
             const method_spec *ms = &c->methods[mi];
             const quant_params *b = &ms->base;
-            char desc[2100];
+            char desc[3600];
             describe(ds, b, desc, sizeof desc - 32);
             /* The experiment's seed too: a new seed is new cells, never "already done". */
             snprintf(desc + strlen(desc), 32, ";seed=%llu", (unsigned long long)c->seed);
@@ -253,13 +256,21 @@ static int fill_row(result_row *r, const sweep_config *c, const sweep_cell *cell
     return s;
 }
 
+/* A dataset's recall queries, and for a file dataset the truth of its (one) matrix. */
+typedef struct {
+    queries_set q;
+    uint32_t *truth; /* (queries, k); NULL: computed per cell (generated data) */
+    size_t k;
+    int used;
+} sweep_queries;
+
 /* Runs one cell into r. Bad parameters and infeasible budgets become rows; only internal
  * failures (memory, I/O) are errors. */
 static int run_cell(const sweep_config *c, const sweep_cell *cell, const matrix *loaded,
-                    unsigned loaded_bits, const model_bench *mb, result_row *r, qb_error *err) {
-    memset(r, 0, sizeof *r);
-    r->qtr = r->dtr = r->ratio = r->mse = r->mae = r->mre = NAN;
-    r->kl_mean = r->kl_p99 = r->top1 = r->ppl = r->ppl_fp32 = NAN;
+                    unsigned loaded_bits, const model_bench *mb, const sweep_queries *sq,
+                    result_row *r, qb_error *err) {
+    result_row_clear(r);
+    r->ratio = r->mse = r->mae = r->mre = NAN;
     r->seconds_quantize = r->seconds_dequantize = NAN;
     const dataset_spec *ds = &c->datasets[cell->dataset];
     matrix own = {0};
@@ -281,11 +292,30 @@ static int run_cell(const sweep_config *c, const sweep_cell *cell, const matrix 
             return s;
         x = &own;
     }
+    uint32_t *truth = sq->used ? sq->truth : NULL;
+    size_t truth_k = sq->k;
+    if (!mb && sq->used && !truth) { /* generated data: this cell's matrix */
+        if (sq->q.angular)
+            recall_normalise(&own);
+        s = queries_truth(&sq->q, x, &truth, &truth_k, err);
+        if (s) {
+            matrix_free(&own);
+            return s;
+        }
+    }
+    matrix recon = {0};
     if (!mb) {
         r->n = x->rows;
         r->d = x->cols;
-        s = cell_run(&p, x, &cr, NULL, &cerr);
+        s = cell_run(&p, x, &cr, sq->used ? &recon : NULL, &cerr);
     }
+    if (!mb && !s && sq->used) {
+        s = queries_recall(&sq->q, truth, truth_k, &recon, &cr.recall, &cerr);
+        cr.angular = sq->q.angular;
+    }
+    if (truth != sq->truth)
+        free(truth);
+    matrix_free(&recon);
     matrix_free(&own);
     if (s == QB_EINPUT) {
         /* the parameters as given, and NaN for everything not measured */
@@ -399,22 +429,36 @@ int sweep_run(const sweep_config *c, const sweep_options *o, qb_error *err) {
         return QB_OK;
     }
 
-    /* Files and models are read once and shared (read-only) by every cell. */
+    /* Files and models are read once and shared (read-only) by every cell; so are queries, and
+     * the truth of a file's matrix (normalised first for angular queries). */
     matrix loaded[SWEEP_LIST_MAX];
     unsigned loaded_bits[SWEEP_LIST_MAX];
     memset(loaded, 0, sizeof loaded);
     model_bench *benches = calloc(SWEEP_LIST_MAX, sizeof *benches);
-    if (!s && !benches)
+    sweep_queries *sq = calloc(SWEEP_LIST_MAX, sizeof *sq);
+    if (!s && (!benches || !sq))
         s = qb_oom(err);
     for (size_t d = 0; !s && d < c->n_datasets; d++) {
+        const dataset_spec *ds = &c->datasets[d];
         loaded_bits[d] = 32;
         int used = 0;
         for (size_t i = 0; i < n_todo && !used; i++)
             used = cells[todo[i]].dataset == d;
-        if (used && c->datasets[d].kind == DATASET_FILE)
-            s = sweep_load_data(&c->datasets[d], 0, &loaded[d], &loaded_bits[d], err);
-        else if (used && c->datasets[d].kind == DATASET_MODEL)
-            s = model_bench_open(&c->datasets[d].model, &benches[d], err);
+        if (used && ds->kind == DATASET_FILE)
+            s = sweep_load_data(ds, 0, &loaded[d], &loaded_bits[d], err);
+        else if (used && ds->kind == DATASET_MODEL)
+            s = model_bench_open(&ds->model, &benches[d], err);
+        if (!s && used && ds->queries[0]) {
+            s = queries_read(ds->queries, &sq[d].q, err);
+            sq[d].used = !s;
+            if (!s && ds->kind != DATASET_FILE && sq[d].q.queries.cols != ds->d)
+                s = qb_fail(err, "dataset '%s': the queries %s have %zu columns but the data %zu",
+                            ds->name, sq[d].q.spec, sq[d].q.queries.cols, ds->d);
+            if (!s && ds->kind == DATASET_FILE && sq[d].q.angular)
+                recall_normalise(&loaded[d]);
+            if (!s && ds->kind == DATASET_FILE)
+                s = queries_truth(&sq[d].q, &loaded[d], &sq[d].truth, &sq[d].k, err);
+        }
     }
     if (!s)
         fprintf(stderr, "%s: %zu cells (%zu in this shard), %zu already done, %zu to run\n",
@@ -453,7 +497,7 @@ int sweep_run(const sweep_config *c, const sweep_options *o, qb_error *err) {
                 c->datasets[cell->dataset].kind == DATASET_FILE ? &loaded[cell->dataset] : NULL,
                 loaded_bits[cell->dataset],
                 c->datasets[cell->dataset].kind == DATASET_MODEL ? &benches[cell->dataset] : NULL,
-                &row, &e);
+                &sq[cell->dataset], &row, &e);
 #pragma omp critical(sweep_results)
             {
                 if (!st)
@@ -502,8 +546,13 @@ int sweep_run(const sweep_config *c, const sweep_options *o, qb_error *err) {
         matrix_free(&loaded[d]);
         if (benches)
             model_bench_close(&benches[d]);
+        if (sq) {
+            queries_free(&sq[d].q);
+            free(sq[d].truth);
+        }
     }
     free(benches);
+    free(sq);
     free(todo);
     free(cells);
     if (!s)

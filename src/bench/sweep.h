@@ -32,6 +32,7 @@ typedef struct {
     char file[1024], path[256]; /* HDF5 file and dataset path */
     unsigned source_bits;       /* 0: the file's attribute (32 for generated data) */
     model_spec model;           /* DATASET_MODEL: checkpoint, target, evaluation text */
+    char queries[1400];         /* FILE:/path of recall queries (queries.h); "" none */
 } dataset_spec;
 
 /* One entry of `methods`: a labelled method with its options. Lists given here (subspaces,

@@ -4,6 +4,7 @@
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -14,6 +15,7 @@
 #include "h5io.h"
 #include "idx.h"
 #include "llama2c.h"
+#include "recall.h"
 #include "safetensors.h"
 #include "wink.h"
 
@@ -32,6 +34,10 @@ static const char usage[] =
     "                     /gist (n x 512) and /pixels (n x h*w)\n"
     "  vecs FILE          a .fvecs .ivecs .bvecs .fbin or .npy matrix as /matrix\n"
     "  wink JSON          word vectors in wink-embeddings JSON as /vectors (default 100000 rows)\n"
+    "  ann FILE[:/path]   ann-benchmarks' layout of a matrix: --test N evenly spaced rows held\n"
+    "                     out as /test (1000), the rest as /train, their exact nearest rows of\n"
+    "                     /train as /neighbors (up to 100; row indices) and /distances, and the\n"
+    "                     root attribute distance (--distance euclidean | angular)\n"
     "options: --max N (rows to keep; gist, vecs, wink)  --source TEXT  --license TEXT\n"
     "         --description TEXT (attributes; defaults name the input)\n"
     "A checkpoint with a SHA256SUMS file beside it is checked against it before anything is\n"
@@ -39,7 +45,8 @@ static const char usage[] =
 
 typedef struct {
     const char *kind, *input, *out, *source, *license, *description;
-    size_t max_rows, tokens, sequences;
+    size_t max_rows, tokens, sequences, test;
+    const char *distance;
     uint64_t seed;
     double temperature;
     int max_given;
@@ -180,6 +187,106 @@ static int write_wink(const data_opts *o, qb_error *err) {
     return s;
 }
 
+/* The i-th of n_test rows held out of n, evenly spaced: floor((2i + 1) n / (2 n_test)) (n is
+ * below 2^25 here, so the product fits). */
+static size_t held_out(size_t i, size_t n, size_t n_test) {
+    return (2 * i + 1) * n / (2 * n_test);
+}
+
+static int write_ann(const data_opts *o, qb_error *err) {
+    int angular = !strcmp(o->distance, "angular");
+    if (!angular && strcmp(o->distance, "euclidean"))
+        return qb_fail(err, "--distance must be euclidean or angular (got '%s')", o->distance);
+    matrix x, train = {0}, test = {0}, nb = {0}, dist = {0};
+    unsigned bits = 32;
+    int s = h5_read_matrix(o->input, &x, &bits, err);
+    if (s)
+        return s;
+    size_t n = x.rows, nt = o->test, k = 0;
+    if (nt < 1 || nt >= n)
+        s = qb_fail(err, "--test %zu: the matrix has %zu rows (held out: 1..%zu)", nt, n, n - 1);
+    else if (n - nt > (size_t)1 << 24)
+        s = qb_fail(err, "%zu rows: /neighbors stores row indices as float32, exact to 2^24", n);
+    if (!s)
+        s = matrix_alloc(&train, n - nt, x.cols, err);
+    if (!s)
+        s = matrix_alloc(&test, nt, x.cols, err);
+    for (size_t r = 0, i = 0; !s && r < n; r++) {
+        int out = i < nt && held_out(i, n, nt) == r;
+        memcpy(out ? matrix_row(&test, i) : matrix_row(&train, r - i), matrix_row(&x, r),
+               x.cols * sizeof(float));
+        i += out;
+    }
+    matrix_free(&x);
+    k = train.rows < RECALL_DEPTH ? train.rows : RECALL_DEPTH;
+    uint32_t *idx = s ? NULL : malloc(nt * k * sizeof *idx);
+    double *d2 = s ? NULL : malloc(nt * k * sizeof *d2);
+    if (!s && (!idx || !d2))
+        s = qb_oom(err);
+    if (!s)
+        s = matrix_alloc(&nb, nt, k, err);
+    if (!s)
+        s = matrix_alloc(&dist, nt, k, err);
+    if (!s) { /* angular: neighbours of the unit rows; the stored rows stay as they were */
+        matrix tu = {0}, qu = {0};
+        s = angular ? matrix_copy(&tu, &train, err) : QB_OK;
+        if (!s && angular)
+            s = matrix_copy(&qu, &test, err);
+        if (!s && angular) {
+            recall_normalise(&tu);
+            recall_normalise(&qu);
+        }
+        if (!s)
+            s = recall_search(angular ? &tu : &train, angular ? &qu : &test, k, idx, d2, err);
+        matrix_free(&tu);
+        matrix_free(&qu);
+    }
+    /* distances as ann-benchmarks stores them: L2, or 1 - cos (half the unit rows' squared L2) */
+    for (size_t i = 0; !s && i < nt * k; i++) {
+        nb.data[i] = (float)idx[i];
+        dist.data[i] = (float)(angular ? d2[i] / 2 : sqrt(d2[i]));
+    }
+    free(idx);
+    free(d2);
+    char desc[4][600];
+    snprintf(desc[0], sizeof desc[0], "%s: the %zu rows not held out as /test", o->input,
+             train.rows);
+    snprintf(desc[1], sizeof desc[1], "%s: %zu evenly spaced rows held out of /train", o->input,
+             nt);
+    snprintf(desc[2], sizeof desc[2],
+             "the %zu nearest /train rows of each /test row (%s; ties "
+             "by row index), as row indices",
+             k, o->distance);
+    snprintf(desc[3], sizeof desc[3], "their distances (%s)", angular ? "1 - cosine" : "L2");
+    const char *names[] = {"/train", "/test", "/neighbors", "/distances", NULL};
+    const matrix *ms[] = {&train, &test, &nb, &dist};
+    const char *src = o->source ? o->source : o->input, *lic = o->license ? o->license : "unknown";
+    h5_attrs a[] = {{src, lic, desc[0], bits},
+                    {src, lic, desc[1], bits},
+                    {"qetbench data ann", lic, desc[2], 0},
+                    {"qetbench data ann", lic, desc[3], 0}};
+    h5_writer w;
+    int open = !s && !(s = h5_writer_open(&w, o->out, err));
+    for (size_t i = 0; !s && names[i]; i++)
+        s = h5_writer_put(&w, names[i], ms[i], &a[i], err);
+    if (!s)
+        s = h5_writer_string_attr(&w, "/", "distance", o->distance, err);
+    if (!s)
+        s = h5_writer_string_attr(&w, "/", "source", src, err);
+    if (open && s)
+        h5_writer_abort(&w);
+    else if (open)
+        s = h5_writer_commit(&w, err);
+    if (!s)
+        printf("ann: /train %zu x %zu, /test %zu, /neighbors %zu per query (%s) -> %s\n",
+               train.rows, train.cols, nt, k, o->distance, o->out);
+    matrix_free(&train);
+    matrix_free(&test);
+    matrix_free(&nb);
+    matrix_free(&dist);
+    return s;
+}
+
 int cmd_data(int argc, char **argv, qb_error *err) {
     static const struct option opts[] = {{"out", required_argument, 0, 'o'},
                                          {"max", required_argument, 0, 'm'},
@@ -190,17 +297,24 @@ int cmd_data(int argc, char **argv, qb_error *err) {
                                          {"source", required_argument, 0, 'r'},
                                          {"license", required_argument, 0, 'l'},
                                          {"description", required_argument, 0, 'D'},
+                                         {"test", required_argument, 0, 'q'},
+                                         {"distance", required_argument, 0, 'd'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
-    data_opts o = {.tokens = 256, .sequences = 16, .seed = 1, .temperature = 1.0};
+    data_opts o = {.tokens = 256,
+                   .sequences = 16,
+                   .seed = 1,
+                   .temperature = 1.0,
+                   .test = 1000,
+                   .distance = "euclidean"};
     int c, s = QB_OK;
     if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
         fputs(usage, stdout);
         return QB_OK;
     }
     if (argc < 2 || argv[1][0] == '-')
-        return qb_fail(err, "data needs a kind: llama2c, safetensors, kvcache, gist, vecs or "
-                            "wink (see qetbench data --help)");
+        return qb_fail(err, "data needs a kind: llama2c, safetensors, kvcache, gist, vecs, "
+                            "wink or ann (see qetbench data --help)");
     o.kind = argv[1];
     optind = 2;
     while (!s && (c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
@@ -232,6 +346,12 @@ int cmd_data(int argc, char **argv, qb_error *err) {
         case 'D':
             o.description = optarg;
             break;
+        case 'q':
+            s = cli_size("--test", optarg, &o.test, err);
+            break;
+        case 'd':
+            o.distance = optarg;
+            break;
         case 'h':
             fputs(usage, stdout);
             return QB_OK;
@@ -262,10 +382,12 @@ int cmd_data(int argc, char **argv, qb_error *err) {
         s = write_vecs(&o, err);
     } else if (!strcmp(o.kind, "wink")) {
         s = write_wink(&o, err);
+    } else if (!strcmp(o.kind, "ann")) {
+        s = write_ann(&o, err);
     } else {
         return qb_fail(err,
                        "data: unknown kind '%s' (llama2c, safetensors, kvcache, gist, vecs, "
-                       "wink)",
+                       "wink, ann)",
                        o.kind);
     }
     if (!s)

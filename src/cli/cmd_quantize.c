@@ -1,12 +1,14 @@
 /* cmd_quantize.c - `qetbench quantize`: one method on one matrix, every stored bit reported. */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cell.h"
 #include "cli.h"
 #include "h5io.h"
 #include "options.h"
+#include "queries.h"
 #include "synthetic.h"
 
 static const char usage[] =
@@ -20,6 +22,9 @@ static const char usage[] =
     "  --threads T            OpenMP threads (results are identical for any T)\n"
     "  --json                 print one JSON object on one line\n"
     "  --save-reconstruction OUT.h5   write the dequantized matrix\n"
+    "  --queries FILE[:/path] recall of an exhaustive search over the dequantized rows for these\n"
+    "                         queries (default /test; /neighbors beside them is checked and used;\n"
+    "                         a root attribute distance = angular normalises rows and queries)\n"
     "options (each applies to the methods that read it; see README):\n";
 
 enum {
@@ -30,12 +35,13 @@ enum {
     O_THREADS,
     O_JSON,
     O_SAVE,
+    O_QUERIES,
     O_HELP,
     O_TABLE = 2000
 };
 
 typedef struct {
-    const char *data, *save, *method, *preset;
+    const char *data, *save, *method, *preset, *queries;
     size_t syn_n, syn_d;
     int json, help;
     option_assign given[64];
@@ -52,6 +58,7 @@ static void build_long_options(struct option *opts, quantize_args *a) {
                                           {"threads", required_argument, 0, O_THREADS},
                                           {"json", no_argument, 0, O_JSON},
                                           {"save-reconstruction", required_argument, 0, O_SAVE},
+                                          {"queries", required_argument, 0, O_QUERIES},
                                           {"help", no_argument, 0, O_HELP}};
     size_t n = 0;
     for (; n < sizeof fixed / sizeof *fixed; n++)
@@ -95,6 +102,9 @@ static int parse(int argc, char **argv, quantize_args *a, qb_error *err) {
         case O_SAVE:
             a->save = optarg;
             break;
+        case O_QUERIES:
+            a->queries = optarg;
+            break;
         case O_HELP:
             a->help = 1;
             return QB_OK;
@@ -123,6 +133,11 @@ static void print_human(const cell_result *r) {
            (unsigned long long)storage_total(b), (unsigned long long)r->charged_bits, tag);
     printf("  quantize %.4f s, dequantize %.4f s%s\n", r->seconds_quantize, r->seconds_dequantize,
            tag);
+    if (r->recall.queries)
+        printf("  recall (%zu queries, %s): 1-recall@1 %.4f, @10 %.4f, @100 %.4f; recall@10 "
+               "%.4f\n",
+               r->recall.queries, r->angular ? "angular: unit rows" : "l2", r->recall.r1_at_1,
+               r->recall.r1_at_10, r->recall.r1_at_100, r->recall.r10_at_10);
 }
 
 int cmd_quantize(int argc, char **argv, qb_error *err) {
@@ -164,9 +179,27 @@ int cmd_quantize(int argc, char **argv, qb_error *err) {
     if (!explicit_source_bits)
         p.source_bits = data_bits;
 
+    /* The queries and their truth first: a bad query file stops the run before any work. */
+    queries_set qs = {0};
+    uint32_t *truth = NULL;
+    size_t truth_k = 0;
+    if (a.queries) {
+        s = queries_read(a.queries, &qs, err);
+        if (!s && qs.angular)
+            recall_normalise(&x);
+        if (!s)
+            s = queries_truth(&qs, &x, &truth, &truth_k, err);
+    }
     cell_result r;
     matrix recon = {0};
-    s = cell_run(&p, &x, &r, a.save ? &recon : NULL, err);
+    if (!s)
+        s = cell_run(&p, &x, &r, a.save || a.queries ? &recon : NULL, err);
+    if (!s && a.queries) {
+        s = queries_recall(&qs, truth, truth_k, &recon, &r.recall, err);
+        r.angular = qs.angular;
+    }
+    free(truth);
+    queries_free(&qs);
     if (!s && a.save) {
         h5_attrs attrs = {.source = "qetbench quantize --save-reconstruction",
                           .description = "dequantized matrix",

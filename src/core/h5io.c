@@ -96,6 +96,25 @@ int h5io_open_for_reading(const char *file, hid_t *fid, qb_error *err) {
     return QB_OK;
 }
 
+int h5_has_object(const char *file, const char *path, qb_error *err) {
+    hid_t fid;
+    if (h5io_open_for_reading(file, &fid, err))
+        return -1;
+    /* H5Lexists needs every group above the link to exist: walk the path one link at a time. */
+    char part[1024];
+    int found = path[0] == '/' && strlen(path) < sizeof part;
+    for (const char *p = path + 1; found > 0 && *p;) {
+        const char *slash = strchr(p, '/');
+        size_t end = slash ? (size_t)(slash - path) : strlen(path);
+        memcpy(part, path, end);
+        part[end] = 0;
+        found = H5Lexists(fid, part, H5P_DEFAULT) > 0;
+        p = slash ? slash + 1 : path + end;
+    }
+    H5Fclose(fid);
+    return found;
+}
+
 int h5_read_string_attr(const char *file, const char *dataset, const char *name, char *buf,
                         size_t len, qb_error *err) {
     buf[0] = 0;

@@ -28,6 +28,10 @@ int h5_read_matrix(const char *spec, matrix *out, unsigned *source_bits, qb_erro
  * crash of the library then crashes the caller). */
 int h5_read_matrix_here(const char *spec, matrix *out, unsigned *source_bits, qb_error *err);
 
+/* Whether FILE holds an object at `path` (1), not (0), or cannot be read (QB_EINPUT, err set: -1).
+ */
+int h5_has_object(const char *file, const char *path, qb_error *err);
+
 /* Reads a string attribute of a dataset into buf ("" when absent). */
 int h5_read_string_attr(const char *file, const char *dataset, const char *name, char *buf,
                         size_t len, qb_error *err);

@@ -48,6 +48,10 @@ typedef struct {
 
 stats_test stats_directional(stats_moments m, int direction, double margin);
 
+/* Spearman's rank correlation of the pairs (x[i], y[i]) where neither is NaN: Pearson's on their
+ * ranks, ties given their mean rank. NaN with fewer than 3 pairs or a constant side. */
+double stats_spearman(const double *x, const double *y, size_t n);
+
 /* Holm's step-down procedure at family-wise level alpha: reject[i] = 1 for the hypotheses it
  * rejects. NaN p-values are never rejected and do not count in the family. */
 int stats_holm(const double *p, size_t n, double alpha, int *reject, qb_error *err);

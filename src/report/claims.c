@@ -10,6 +10,7 @@
 
 #include "baseline_sets.h"
 #include "compare.h"
+#include "downstream.h"
 #include "left_out.h"
 #include "quantizer.h"
 #include "rivals.h"
@@ -20,6 +21,7 @@
 /* One row of the table: a claim's comparisons under both bases, and what it could not compare. */
 typedef struct {
     const char *key;     /* claims.csv */
+    char key_buf[64];    /* a downstream row's key */
     const char *set_key; /* the baseline set of a headline claim, "" otherwise */
     char title[160], how[400];
     const char *no_bits_why; /* NULL when the claim has an equal-bits form */
@@ -329,6 +331,108 @@ static int claim_headline_percent(claim_row *row, const scope *sc, const char *a
     return row->bits.failed || row->same.failed ? -1 : 0;
 }
 
+/* ---- downstream: does the MSE carry to a search, a model? ---- */
+
+/* The metric of q over o's (downstream.h), paired by seed, graded in the metric's better
+ * direction; seeds where either value is missing or not positive (no log) left out. */
+static int compare_metric(const scope *sc, const summary_group *q, const summary_group *o,
+                          const downstream_metric *dm, comparison *c) {
+    unsigned seeds = group_seeds(sc, q);
+    double *v = malloc((seeds + 1) * sizeof *v);
+    if (!v)
+        return -1;
+    for (unsigned s = 1; s <= seeds; s++) {
+        const result_row *a = group_row_at(sc, q, s), *b = group_row_at(sc, o, s);
+        double x = a ? downstream_value(a, dm) : NAN, y = b ? downstream_value(b, dm) : NAN;
+        v[s - 1] = x > 0 && y > 0 ? log(x / y) : NAN;
+    }
+    c->point = q;
+    c->bits_point = group_bits_mean(sc, q);
+    c->bits_lo = c->bits_hi = group_bits_mean(sc, o);
+    int found = compare_values(sc, v, seeds, dm->better, 1, c);
+    free(v);
+    return found;
+}
+
+/* Of the pairs (a QET configuration, a baseline at the same target ratio and m, or without m)
+ * where QET's MSE is significantly lower (paired one-sided t-test at 5%), the metric's ratio,
+ * better for QET expected: does the MSE gain carry downstream? */
+static void claim_mse_carries(claim_row *row, const scope *sc, const char *acc,
+                              const downstream_metric *dm) {
+    row->no_bits_why = "pairs at one target ratio";
+    snprintf(row->key_buf, sizeof row->key_buf, "mse_carries_%s", dm->column);
+    row->key = row->key_buf;
+    snprintf(row->title, sizeof row->title, "downstream: QET's lower MSE carries to %s",
+             dm->column);
+    snprintf(row->how, sizeof row->how,
+             "%s, QET's over the baseline's, in each pair of a QET configuration and a baseline "
+             "(same m, or none) at one target ratio where QET's MSE is significantly lower "
+             "(paired by seed, one-sided 5%%); %s 1 expected",
+             dm->label, dm->better > 0 ? ">" : "<");
+    for (size_t i = 0; i < sc->ng; i++) {
+        const summary_group *q = &sc->g[i];
+        if (!scope_has(sc, q, acc) || !method_is_qet_like(q->method) ||
+            !left_out_check(&row->dropped, q))
+            continue;
+        for (size_t j = 0; j < sc->ng; j++) {
+            const summary_group *o = &sc->g[j];
+            if (!scope_has(sc, o, acc) || method_is_qet_like(o->method) ||
+                o->target_ratio != q->target_ratio ||
+                (o->subspaces && o->subspaces != q->subspaces) || !left_out_check(&row->dropped, o))
+                continue;
+            comparison mse, c;
+            int found = compare_same_ratio(sc, (claim_pair){q, 1, -1, 1}, o, &mse);
+            if (found > 0 && !(mse.test.p_for < 0.05))
+                continue;
+            if (found > 0)
+                found = compare_metric(sc, q, o, dm, &c);
+            char what[160];
+            pair_name(what, sizeof what, q, o, q->target_ratio);
+            add(&row->same, found, &c, what);
+        }
+    }
+}
+
+/* Each QET point against the baseline (any configuration that is not QET-like, any m) with the
+ * best mean metric at its target ratio: the metric's ratio, better for QET expected. */
+static void claim_downstream_best(claim_row *row, const scope *sc, const char *acc,
+                                  const downstream_metric *dm) {
+    row->no_bits_why = "the best baseline at one target ratio";
+    snprintf(row->key_buf, sizeof row->key_buf, "best_baseline_%s", dm->column);
+    row->key = row->key_buf;
+    snprintf(row->title, sizeof row->title, "downstream: QET beats the best baseline in %s",
+             dm->column);
+    snprintf(row->how, sizeof row->how,
+             "%s, QET's over the best baseline's (by its mean over seeds; any configuration that "
+             "is not QET, any m) at the same target ratio, paired by seed; %s 1 expected",
+             dm->label, dm->better > 0 ? ">" : "<");
+    for (size_t i = 0; i < sc->ng; i++) {
+        const summary_group *q = &sc->g[i];
+        if (!scope_has(sc, q, acc) || !method_is_qet_like(q->method) ||
+            !left_out_check(&row->dropped, q))
+            continue;
+        const summary_group *best = NULL;
+        double best_v = NAN;
+        for (size_t j = 0; j < sc->ng; j++) {
+            const summary_group *o = &sc->g[j];
+            if (!scope_has(sc, o, acc) || method_is_qet_like(o->method) ||
+                o->target_ratio != q->target_ratio || !left_out_check(&row->dropped, o))
+                continue;
+            double v = downstream_point(sc->t, o, dm).center;
+            if (!isnan(v) && (!best || (dm->better > 0 ? v > best_v : v < best_v))) {
+                best = o;
+                best_v = v;
+            }
+        }
+        if (!best)
+            continue;
+        comparison c;
+        char what[160];
+        pair_name(what, sizeof what, q, best, q->target_ratio);
+        add(&row->same, compare_metric(sc, q, best, dm, &c), &c, what);
+    }
+}
+
 /* ---- the table ---- */
 
 static void put_bits(text *md, const comparison *c, int equal_bits) {
@@ -515,12 +619,25 @@ static const char *row_key(size_t k) {
                               : headline_keys[(k - GENERAL_CLAIMS) / BASELINE_SETS];
 }
 
-static int build_rows(claim_row *rows, const scope *sc, const char *acc, qb_error *err) {
+/* The paper's claims, then two rows per downstream metric measured on the dataset; *n the rows
+ * made (each to be freed). */
+static int build_rows(claim_row *rows, size_t *n, const scope *sc, const char *acc, qb_error *err) {
     int s = QB_OK;
-    for (size_t k = 0; !s && k < SECTION_ROWS; k++) {
-        s = row_init(&rows[k], sc, row_key(k), err);
-        if (!s && build_row(&rows[k], sc, acc, k))
+    const downstream_metric *dms[DOWNSTREAM_MAX];
+    size_t nd = 0;
+    for (size_t k = 0; k < downstream_count(); k++)
+        if (downstream_measured(sc->t, sc->dataset, downstream_at(k)))
+            dms[nd++] = downstream_at(k);
+    *n = 0;
+    for (size_t k = 0; !s && k < SECTION_ROWS + 2 * nd; k++) {
+        s = row_init(&rows[k], sc, k < SECTION_ROWS ? row_key(k) : "", err);
+        *n += !s;
+        if (!s && k < SECTION_ROWS && build_row(&rows[k], sc, acc, k))
             s = qb_oom(err);
+        if (!s && k >= SECTION_ROWS && (k - SECTION_ROWS) % 2 == 0)
+            claim_mse_carries(&rows[k], sc, acc, dms[(k - SECTION_ROWS) / 2]);
+        else if (!s && k >= SECTION_ROWS)
+            claim_downstream_best(&rows[k], sc, acc, dms[(k - SECTION_ROWS) / 2]);
         if (!s)
             s = comparisons_grade(&rows[k].bits, err);
         if (!s)
@@ -529,9 +646,9 @@ static int build_rows(claim_row *rows, const scope *sc, const char *acc, qb_erro
     return s;
 }
 
-static size_t few_seed_verdicts(const claim_row *rows) {
+static size_t few_seed_verdicts(const claim_row *rows, size_t n_rows) {
     size_t n = 0;
-    for (size_t k = 0; k < SECTION_ROWS; k++) {
+    for (size_t k = 0; k < n_rows; k++) {
         grade_counts c = comparisons_count(deciding(&rows[k]));
         n += c.n && c.min_seeds < VERDICT_MIN_SEEDS;
     }
@@ -545,27 +662,28 @@ typedef struct {
 
 static int claims_section(const scope *sc, const char *acc, claims_texts *out, qb_error *err) {
     text *md = &out->md;
-    claim_row rows[SECTION_ROWS];
+    claim_row rows[SECTION_ROWS + 2 * DOWNSTREAM_MAX];
     memset(rows, 0, sizeof rows);
-    int s = build_rows(rows, sc, acc, err);
+    size_t n_rows = 0;
+    int s = build_rows(rows, &n_rows, sc, acc, err);
     if (!s) {
         text_printf(md, "\n### %s, %s accounting\n\n", sc->dataset, acc);
-        size_t few = few_seed_verdicts(rows);
+        size_t few = few_seed_verdicts(rows, n_rows);
         if (few)
             text_printf(md,
-                        "⚠ %zu of the %d verdicts below rest on fewer than %d seeds: read them "
+                        "⚠ %zu of the %zu verdicts below rest on fewer than %d seeds: read them "
                         "as indications, not findings.\n\n",
-                        few, SECTION_ROWS, VERDICT_MIN_SEEDS);
+                        few, n_rows, VERDICT_MIN_SEEDS);
         text_printf(md, "| claim (paper §5) | how it is measured | at equal bits | at the same "
                         "target ratio | verdict | decided by | seeds | left out |\n"
                         "|---|---|---|---|---|---|---|---|\n");
-        for (size_t k = 0; k < SECTION_ROWS; k++) {
+        for (size_t k = 0; k < n_rows; k++) {
             md_row(md, &rows[k]);
             csv_row(&out->csv, sc, acc, &rows[k]);
             csv_row_comparisons(&out->comparisons, sc, acc, &rows[k]);
         }
     }
-    for (size_t k = 0; k < SECTION_ROWS; k++)
+    for (size_t k = 0; k < n_rows; k++)
         row_free(&rows[k]);
     return s;
 }

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "downstream.h"
 #include "results.h"
 #include "sha256.h"
 #include "text.h"
@@ -356,6 +357,27 @@ static void caption(text *t, const char *name) {
                         "Figure %u: %s of QET at l = %u against the compression ratio, a curve "
                         "per m; %s",
                         num, metric, v, acc);
+    } else if (!strncmp(name, "down_", 5)) {
+        int scatter = !strncmp(name, "down_mse_", 9);
+        const downstream_metric *dm = NULL;
+        size_t cl = 0;
+        for (size_t k = 0; !dm && k < downstream_count(); k++) {
+            cl = strlen(downstream_at(k)->column);
+            if (!strncmp(name + (scatter ? 9 : 5), downstream_at(k)->column, cl))
+                dm = downstream_at(k);
+        }
+        if (dm && scatter)
+            text_printf(t,
+                        "MSE against %s, a point per cell (method, m, ratio, seed); Spearman's "
+                        "rank correlation over the cells in the title (%s is better); %s",
+                        dm->label, dm->better > 0 ? "higher" : "lower", acc);
+        else if (dm && sscanf(name + 5 + cl, "_m%u", &v) == 1)
+            text_printf(t,
+                        "%s against the achieved compression ratio at m = %u, a curve per method "
+                        "(QET per l); %s",
+                        dm->label, v, acc);
+        else
+            esc(t, name);
     } else if (!strncmp(name, "mse_bits", 8)) {
         text_printf(t,
                     "MSE against stored bits per element, a curve per method at its best m "
@@ -368,15 +390,18 @@ static void caption(text *t, const char *name) {
 
 typedef struct {
     const char *title;
-    unsigned lo, hi; /* figure numbers; 0, 0: the rest */
+    unsigned lo, hi;    /* figure numbers; 0, 0: by prefix, or the rest */
+    const char *prefix; /* names it holds (lo, hi 0); NULL: the rest */
 } fig_group;
 
 static void figures(text *body, text *toc, const char *dir, const result_table *t,
                     size_t *n_figures) {
     static const fig_group groups[] = {
-        {"Figures 3–14: error against compression ratio, by m", 3, 14},
-        {"Figures 15–26: QET at l = 1..4, by m", 15, 26},
-        {"MSE against stored bits", 0, 0},
+        {"Figures 3–14: error against compression ratio, by m", 3, 14, NULL},
+        {"Figures 15–26: QET at l = 1..4, by m", 15, 26, NULL},
+        {"Downstream: recall and model fidelity against compression ratio, and MSE against them", 0,
+         0, "down_"},
+        {"MSE against stored bits", 0, 0, NULL},
     };
     char figdir[4096];
     if (join(figdir, sizeof figdir, dir, "figures"))
@@ -415,8 +440,11 @@ static void figures(text *body, text *toc, const char *dir, const result_table *
             int opened = 0;
             for (size_t i = 0; i < ns; i++) {
                 unsigned num = 0;
-                int numbered = sscanf(svgs[i], "fig%u", &num) == 1;
-                if (groups[g].lo ? !numbered || num < groups[g].lo || num > groups[g].hi : numbered)
+                int numbered = sscanf(svgs[i], "fig%u", &num) == 1,
+                    down = !strncmp(svgs[i], "down_", 5);
+                if (groups[g].lo       ? !numbered || num < groups[g].lo || num > groups[g].hi
+                    : groups[g].prefix ? !down
+                                       : numbered || down)
                     continue;
                 if (!opened++)
                     text_printf(body, "<h3>%s</h3>\n", groups[g].title);
@@ -554,9 +582,9 @@ static void provenance(text *t, const char *dir, const result_table *r) {
     }
     free(exp);
     text_printf(t, "</dd><dt>files</dt><dd>");
-    static const char *const files[] = {"results.csv",  "results.h5",     "summary.csv",
-                                        "headline.csv", "headline.md",    "claims.md",
-                                        "claims.csv",   "comparisons.csv"};
+    static const char *const files[] = {
+        "results.csv", "results.h5", "summary.csv",     "headline.csv",  "headline.md",
+        "claims.md",   "claims.csv", "comparisons.csv", "downstream.md", "downstream.csv"};
     for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
         if (join(path, sizeof path, dir, files[i]) || access(path, R_OK))
             continue;
@@ -642,6 +670,16 @@ int report_write(const char *dir, const char *out, qb_error *err) {
     if (!s)
         s = append_md(&claims, dir, "claims.md", err);
     text_printf(&body, "</section>\n");
+    /* the downstream tables, when a metric was measured (downstream.md exists then) */
+    char dpath[4096];
+    int has_down = !join(dpath, sizeof dpath, dir, "downstream.md") && access(dpath, R_OK) == 0;
+    md_state down = {&body, NULL, "", 0, "downstream"};
+    if (!s && has_down) {
+        text_printf(&body, "<section id=\"downstream\"><h2>Downstream</h2>\n");
+        s = append_md(&down, dir, "downstream.md", err);
+        text_printf(&body, "</section>\n");
+        text_printf(&toc, "<li><a href=\"#downstream\">Downstream</a></li>\n");
+    }
     size_t n_figures = 0;
     if (!s)
         figures(&body, &toc, dir, &t, &n_figures);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "claims.h"
+#include "downstream.h"
 #include "headline.h"
 #include "plot_templates.h"
 #include "quantizer.h"
@@ -129,6 +130,7 @@ typedef struct {
     int gaussian;
     double sigma;
     unsigned source_bits;
+    const result_table *t; /* the rows, for the downstream metrics */
 } fig_ctx;
 
 /* Writes a figure's data and gnuplot script beside each other, adds it to the dataset's
@@ -146,17 +148,22 @@ static int save_figure(fig_ctx *f, const char *name, text *dat, text *gp, qb_err
     return s;
 }
 
+/* A figure against the compression ratio: of an error metric (metric 0..2), or of the downstream
+ * metric dm when it is not NULL. */
 static int write_figure(fig_ctx *f, const char *name, const char *title, int metric,
-                        const char *accounting, const curve *curves, size_t n_curves,
-                        qb_error *err) {
+                        const downstream_metric *dm, const char *accounting, const curve *curves,
+                        size_t n_curves, qb_error *err) {
     text dat = {0}, plots = {0}, gp = {0};
     size_t drawn = 0;
+    const char *col = dm ? dm->column : metric_names[metric];
+    int geo = !dm || dm->log_scale;
     text_printf(&dat, "# %s: %s against compression ratio; one block per curve\n", name,
-                metric_titles[metric]);
+                dm ? dm->label : metric_titles[metric]);
     text_printf(&dat,
-                "# columns: target_ratio achieved_ratio_mean %s_geomean %s_lo95 %s_hi95 seeds "
-                "(geometric mean over seeds, 95%% interval of the mean log)\n",
-                metric_names[metric], metric_names[metric], metric_names[metric]);
+                "# columns: target_ratio achieved_ratio_mean %s_%s %s_lo95 %s_hi95 seeds (%s)\n",
+                col, geo ? "geomean" : "mean", col, col,
+                geo ? "geometric mean over seeds, 95% interval of the mean log"
+                    : "mean over seeds, 95% Student-t interval");
     for (size_t c = 0; c < n_curves; c++) {
         text block = {0};
         size_t pts = 0;
@@ -166,14 +173,14 @@ static int write_figure(fig_ctx *f, const char *name, const char *title, int met
                              curves[c].l, f->ratios[r]);
             if (!x)
                 continue;
-            stats_geo s = geo_of(x, metric);
+            stats_geo s = dm ? downstream_point(f->t, x, dm) : geo_of(x, metric);
             if (!x->n_ok || !isfinite(s.center)) {
                 text_printf(&block, "# r=%g: %s (%zu rows)\n", f->ratios[r], x->status, x->count);
                 continue;
             }
             text_printf(&block, "%.10g %.10g ", x->target_ratio, x->ratio.mean);
             put_geo_point(&block, s);
-            text_printf(&block, " %zu\n", x->n_ok);
+            text_printf(&block, " %zu\n", dm ? s.n : x->n_ok);
             pts++;
         }
         dat.failed |= block.failed;
@@ -197,6 +204,26 @@ static int write_figure(fig_ctx *f, const char *name, const char *title, int met
         free(dat.s);
         free(plots.s);
         return QB_OK;
+    }
+    if (dm) {
+        char ylabel[256];
+        snprintf(ylabel, sizeof ylabel, "%s (%s)", dm->label,
+                 geo ? "geometric mean over seeds, 95% interval on the log scale"
+                     : "mean over seeds, 95% interval");
+        const char *keys[] = {"PNG_TERMINAL", "NAME", "TITLE", "XLABEL",
+                              "YLABEL",       "AXES", "CURVES"};
+        const char *vals[] = {plot_png_terminal(),
+                              name,
+                              title,
+                              "compression ratio (original bits / stored bits, achieved; mean "
+                              "over seeds)",
+                              ylabel,
+                              geo ? "set logscale x 2\nset logscale y" : "set logscale x 2",
+                              plots.s};
+        gp.failed |= plots.failed;
+        fill(&gp, plot_template_downstream, keys, vals, 7);
+        text_free(&plots);
+        return save_figure(f, name, &dat, &gp, err);
     }
     char extra[256] = "";
     if (metric == 2 && f->gaussian) {
@@ -285,6 +312,67 @@ static int bits_figure(fig_ctx *f, const char *name, const char *accounting, con
     return save_figure(f, name, &dat, &gp, err);
 }
 
+/* MSE against a downstream metric: a point per cell (each seed's), a block per curve, the rank
+ * correlation over every cell in the title. */
+static int scatter_figure(fig_ctx *f, const char *name, const downstream_metric *dm,
+                          const char *accounting, const curve *curves, size_t n_curves,
+                          qb_error *err) {
+    text dat = {0}, plots = {0}, gp = {0};
+    size_t drawn = 0;
+    text_printf(&dat,
+                "# %s: MSE against %s, %s accounting; one block per curve, a line per cell\n"
+                "# columns: mse %s target_ratio seed_index m\n",
+                name, dm->column, accounting, dm->column);
+    for (size_t c = 0; c < n_curves; c++) {
+        text block = {0};
+        size_t pts = 0;
+        for (size_t i = 0; i < f->t->n; i++) {
+            const result_row *r = &f->t->rows[i];
+            double v = downstream_value(r, dm);
+            if (strcmp(r->dataset, f->dataset) || strcmp(r->label, curves[c].label) ||
+                r->iterations != curves[c].l || isnan(v) || !(r->mse > 0) ||
+                (strcmp(r->accounting, accounting) && method_uses(r->method, METHOD_STORES_IMAPS)))
+                continue;
+            text_printf(&block, "%.10g %.10g %g %u %llu\n", r->mse, v, r->target_ratio,
+                        r->seed_index, (unsigned long long)r->subspaces);
+            pts++;
+        }
+        dat.failed |= block.failed;
+        if (pts) {
+            text_printf(&dat, "%s# curve: %s\n%s", drawn ? "\n\n" : "", curves[c].title, block.s);
+            char style[32];
+            style_of(f->styles, curves[c].title, style, sizeof style);
+            text_printf(&plots, "%s'%s.dat' index %zu using 1:2 with points ps 1.2%s title '%s'",
+                        drawn ? ", \\\n     " : "", name, drawn, style, curves[c].title);
+            drawn++;
+        }
+        free(block.s);
+    }
+    if (!drawn) {
+        free(dat.s);
+        free(plots.s);
+        return QB_OK;
+    }
+    size_t n;
+    double rho = downstream_spearman(f->t, f->dataset, accounting, 0, dm, &n);
+    char title[400], xlabel[64] = "MSE (one point per cell: method, m, ratio, seed)";
+    snprintf(title, sizeof title,
+             "MSE against %s (%s, %s accounting): Spearman rho = %.3f, %zu cells", dm->column,
+             f->dataset, accounting, rho, n);
+    const char *keys[] = {"PNG_TERMINAL", "NAME", "TITLE", "XLABEL", "YLABEL", "AXES", "CURVES"};
+    const char *vals[] = {plot_png_terminal(),
+                          name,
+                          title,
+                          xlabel,
+                          dm->label,
+                          dm->log_scale ? "set logscale x\nset logscale y" : "set logscale x",
+                          plots.s};
+    gp.failed |= plots.failed;
+    fill(&gp, plot_template_downstream, keys, vals, 7);
+    text_free(&plots);
+    return save_figure(f, name, &dat, &gp, err);
+}
+
 static int contains_u64(const uint64_t *a, size_t n, uint64_t v) {
     for (size_t i = 0; i < n; i++)
         if (a[i] == v)
@@ -349,8 +437,30 @@ static int figures_for_dataset(fig_ctx *f, const char *const *accs, size_t n_acc
                          metric_titles[metric], (unsigned long long)ms[im], f->dataset, accs[a]);
                 for (size_t c = 0; c < nc; c++)
                     curves[c].m = ms[im];
-                s = write_figure(f, name, title, metric, accs[a], curves, nc, err);
+                s = write_figure(f, name, title, metric, NULL, accs[a], curves, nc, err);
             }
+        }
+        /* Downstream metrics: against the ratio at each m (one figure when no method has m), and
+         * MSE against each, a point per cell. */
+        for (size_t k = 0; !s && k < downstream_count(); k++) {
+            const downstream_metric *dm = downstream_at(k);
+            if (!downstream_measured(f->t, f->dataset, dm))
+                continue;
+            for (size_t im = 0; !s && im < (nm ? nm : 1); im++) {
+                char name[128], title[400];
+                uint64_t m = nm ? ms[im] : 0;
+                snprintf(name, sizeof name, "down_%s_m%llu%s", dm->column, (unsigned long long)m,
+                         suffix);
+                snprintf(title, sizeof title, "%s on %llu subspaces (%s, %s accounting)", dm->label,
+                         (unsigned long long)m, f->dataset, accs[a]);
+                for (size_t c = 0; c < nc; c++)
+                    curves[c].m = m;
+                s = write_figure(f, name, title, 0, dm, accs[a], curves, nc, err);
+            }
+            char name[128];
+            snprintf(name, sizeof name, "down_mse_%s%s", dm->column, suffix);
+            if (!s)
+                s = scatter_figure(f, name, dm, accs[a], curves, nc, err);
         }
         /* MSE against bits per element, every method on one figure */
         if (!s) {
@@ -378,7 +488,7 @@ static int figures_for_dataset(fig_ctx *f, const char *const *accs, size_t n_acc
                     snprintf(name, sizeof name, "%s_l%u%s", metric_names[metric], l, suffix);
                 snprintf(title, sizeof title, "%s of %s at l = %u (%s, %s accounting)",
                          metric_titles[metric], qet_label, l, f->dataset, accs[a]);
-                s = write_figure(f, name, title, metric, accs[a], per_m, nm, err);
+                s = write_figure(f, name, title, metric, NULL, accs[a], per_m, nm, err);
             }
         }
     }
@@ -484,7 +594,8 @@ int plot_all(const char *dir, const plot_options *o, qb_error *err) {
                      &all,
                      !strcmp(r->data_kind, "gaussian"),
                      r->data_sigma,
-                     r->source_bits};
+                     r->source_bits,
+                     &t};
         if (!s)
             s = figures_for_dataset(&f, accs, na, err);
     }
@@ -501,6 +612,8 @@ int plot_all(const char *dir, const plot_options *o, qb_error *err) {
         s = headline_write(dir, &t, g, ng, err);
     if (!s)
         s = claims_write(dir, &t, g, ng, o->margin, err);
+    if (!s)
+        s = downstream_write(dir, &t, g, ng, err);
     free(styles);
     free(g);
     result_table_free(&t);

@@ -116,6 +116,10 @@ static double bits_per_element(const result_row *r) {
     return (double)r->bits_charged / ((double)r->n * (double)r->d);
 }
 
+const result_row *group_row_at(const scope *sc, const summary_group *x, unsigned s) {
+    return usable_at(sc, x, s);
+}
+
 double group_log_mse_at(const scope *sc, const summary_group *x, unsigned s) {
     const result_row *r = usable_at(sc, x, s);
     return r ? log(r->mse) : NAN;

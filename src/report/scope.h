@@ -50,6 +50,8 @@ unsigned group_seeds(const scope *sc, const summary_group *x);
  * unless that cell is usable. */
 double group_log_mse_at(const scope *sc, const summary_group *x, unsigned s);
 double group_bits_at(const scope *sc, const summary_group *x, unsigned s);
+/* x's cell at seed s when it is usable, else NULL. */
+const result_row *group_row_at(const scope *sc, const summary_group *x, unsigned s);
 /* Over the usable cells: the mean log MSE (the log of the geometric mean), NaN if none. */
 double group_log_mse_mean(const scope *sc, const summary_group *x);
 double group_bits_mean(const scope *sc, const summary_group *x);
