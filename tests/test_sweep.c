@@ -142,7 +142,7 @@ int main(void) {
                        " iterations = { 1, 3 }, ratios = { 4, 8, 16 }, seeds = 3,"
                        " accounting = { 'full', 'free-imap' },"
                        " datasets = { { name = 's', n = 64, d = 16 }, { name = 'g', n = 64, d = 16,"
-                       " mu = 0, sigma = 1 } } }"),
+                       " mu = 0, sigma = 1, subspaces = { 2 } } } }"),
             &c2, &has, &err),
         &err);
     sweep_cell *cells2;
@@ -150,6 +150,20 @@ int main(void) {
     CHECK_OK(sweep_expand(&c2, &cells2, &n3, &err), &err);
     CHECK_MSG(sweep_cell_count(&c2) == n3 && n3 > 100, "counted %llu, expanded %zu",
               (unsigned long long)sweep_cell_count(&c2), n3);
+    /* A dataset's m list replaces the experiment's, and a method entry's list replaces both. */
+    size_t q2_cells[2] = {0, 0};
+    for (size_t i = 0; i < n3; i++) {
+        const sweep_cell *x = &cells2[i];
+        if (x->method == 3) {
+            q2_cells[x->dataset]++;
+            CHECK_MSG(x->dataset ? x->p.subspaces == 2 : x->p.subspaces == 4 || x->p.subspaces == 8,
+                      "%s", x->key);
+        }
+        if (x->method == 1)
+            CHECK_MSG(x->p.subspaces == 2 || x->p.subspaces == 4 || x->p.subspaces == 8, "%s",
+                      x->key);
+    }
+    CHECK_MSG(q2_cells[0] == 2 * q2_cells[1], "%zu, %zu", q2_cells[0], q2_cells[1]);
     free(cells2);
     /* Expanding again gives the same keys and seeds (nothing depends on run order). */
     sweep_cell *again;

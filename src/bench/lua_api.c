@@ -33,9 +33,9 @@
 static const char *const top_keys[] = {"name",       "seed",      "seeds",      "datasets",
                                        "methods",    "subspaces", "iterations", "ratios",
                                        "accounting", "baseline",  "plots",      "kmeans"};
-static const char *const dataset_keys[] = {"name",        "kind",     "n",     "d",
-                                           "mu",          "sigma",    "file",  "path",
-                                           "source_bits", "manifest", "model", "queries"};
+static const char *const dataset_keys[] = {
+    "name", "kind",        "n",        "d",     "mu",      "sigma",    "file",
+    "path", "source_bits", "manifest", "model", "queries", "subspaces"};
 static const char *const model_keys[] = {"checkpoint", "target", "eval_tokens",        "sequences",
                                          "tokens",     "seed",   "include_embeddings", "kv_block"};
 /* Keys of a sweep's method entries and of qet.quantize beyond the option table's (options.h). */
@@ -626,6 +626,11 @@ static int read_datasets(reader *r, int t, sweep_config *c) {
                         d->sigma);
         if (!s && d->kind != DATASET_GAUSSIAN)
             d->mu = d->sigma = 0;
+        long long ms[SWEEP_LIST_MAX];
+        if (!s)
+            s = get_int_list(r, e, "subspaces", 1, 1 << 20, ms, &d->n_subspaces, &f);
+        for (size_t k = 0; !s && k < d->n_subspaces; k++)
+            d->subspaces[k] = (size_t)ms[k];
         for (size_t j = 0; !s && j < i; j++)
             if (!strcmp(c->datasets[j].name, d->name))
                 s = fail_at(r, "name", "two datasets are named '%s'", d->name);

@@ -34,16 +34,18 @@ void sweep_config_defaults(sweep_config *c) {
     /* no subspaces or iterations lists: each method's own m and l (options.h defaults, presets) */
 }
 
-void sweep_method_grid(const sweep_config *c, const method_spec *ms, sweep_grid *g) {
+void sweep_method_grid(const sweep_config *c, const dataset_spec *ds, const method_spec *ms,
+                       sweep_grid *g) {
     static const accounting_mode full_only[1] = {ACCOUNTING_FULL};
     const char *method = ms->base.method;
-    /* Lists given win; where neither the entry nor the experiment lists m or l, the method's own
+    /* Lists given win, the method entry's before the dataset's (m only) before the experiment's;
+     * where none lists m or l, the method's own
      * value (a preset's, or the default) is the one cell; a dimension the method ignores is one
      * value (0), and a method without indicator maps is charged the same under both accountings. */
     g->own_m = ms->base.subspaces;
     g->own_l = ms->base.iterations;
-    g->m = ms->n_subspaces ? ms->subspaces : c->subspaces;
-    g->n_m = ms->n_subspaces ? ms->n_subspaces : c->n_subspaces;
+    g->m = ms->n_subspaces ? ms->subspaces : ds->n_subspaces ? ds->subspaces : c->subspaces;
+    g->n_m = ms->n_subspaces ? ms->n_subspaces : ds->n_subspaces ? ds->n_subspaces : c->n_subspaces;
     g->l = ms->n_iterations ? ms->iterations : c->iterations;
     g->n_l = ms->n_iterations ? ms->n_iterations : c->n_iterations;
     if (!method_uses(method, METHOD_USES_SUBSPACES))
@@ -112,7 +114,7 @@ int sweep_expand(const sweep_config *c, sweep_cell **cells, size_t *n, qb_error 
             snprintf(opt_hash, sizeof opt_hash, "%016llx",
                      (unsigned long long)rng_hash_string(desc));
             sweep_grid grid;
-            sweep_method_grid(c, ms, &grid);
+            sweep_method_grid(c, ds, ms, &grid);
             const size_t *ml = grid.m;
             const unsigned *ll = grid.l;
             const accounting_mode *al = grid.acc;

@@ -33,6 +33,7 @@ typedef struct {
     unsigned source_bits;       /* 0: the file's attribute (32 for generated data) */
     model_spec model;           /* DATASET_MODEL: checkpoint, target, evaluation text */
     char queries[1400];         /* FILE:/path of recall queries (queries.h); "" none */
+    size_t subspaces[SWEEP_LIST_MAX], n_subspaces; /* replaces the experiment's m list here */
 } dataset_spec;
 
 /* One entry of `methods`: a labelled method with its options. Lists given here (subspaces,
@@ -86,7 +87,8 @@ typedef struct {
     const accounting_mode *acc;
     size_t n_acc;
 } sweep_grid;
-void sweep_method_grid(const sweep_config *c, const method_spec *ms, sweep_grid *g);
+void sweep_method_grid(const sweep_config *c, const dataset_spec *ds, const method_spec *ms,
+                       sweep_grid *g);
 
 /* All cells of the experiment in a fixed order; *cells is malloc'ed. */
 int sweep_expand(const sweep_config *c, sweep_cell **cells, size_t *n, qb_error *err);
