@@ -112,5 +112,18 @@ printf 'return { datasets = { { name = "s", file = "a.h5", path = "/train",\n qu
 "$Q" run e.lua --out e >/dev/null 2>err
 [ $? -eq 2 ] && grep -q "e.lua:2: 'queries' needs file" err || bad "queries without file: $(cat err)"
 
+# rows = N: the file's first rows, their truth by the exact search (the file's /neighbors are
+# among all 1000 rows and would disagree); more rows than the file has is refused
+printf 'return { datasets = { { name = "s", file = "a.h5", path = "/train", rows = 500,\n queries = { file = "a.h5" } } }, methods = { "pq" }, subspaces = { 4 }, ratios = { 8 } }\n' >r.lua
+"$Q" run r.lua --out r >/dev/null 2>err || bad "rows = 500: $(tail -2 err)"
+python3 -c "
+import csv, sys
+r = list(csv.DictReader(open('r/results.csv')))
+sys.exit(not (r and all(x['n'] == '500' and x['status'] == 'ok' and float(x['recall10_at_10']) > 0 for x in r)))" ||
+    bad "rows = 500: $(cut -d, -f1-12 r/results.csv 2>&1 | head -3)"
+sed -i 's/rows = 500/rows = 5000/' r.lua
+"$Q" run r.lua --out r2 >/dev/null 2>err
+[ $? -eq 2 ] && grep -q "rows = 5000, but a.h5:/train has 1000" err || bad "rows = 5000: $(cat err)"
+
 [ $fail -eq 0 ] && echo "recall_cli: ok"
 exit $fail

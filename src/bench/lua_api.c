@@ -34,8 +34,8 @@ static const char *const top_keys[] = {"name",       "seed",      "seeds",      
                                        "methods",    "subspaces", "iterations", "ratios",
                                        "accounting", "baseline",  "plots",      "kmeans"};
 static const char *const dataset_keys[] = {
-    "name", "kind",        "n",        "d",     "mu",      "sigma",    "file",
-    "path", "source_bits", "manifest", "model", "queries", "subspaces"};
+    "name", "kind",        "n",        "d",     "mu",      "sigma",     "file",
+    "path", "source_bits", "manifest", "model", "queries", "subspaces", "rows"};
 static const char *const model_keys[] = {"checkpoint", "target", "eval_tokens",        "sequences",
                                          "tokens",     "seed",   "include_embeddings", "kv_block"};
 /* Keys of a sweep's method entries and of qet.quantize beyond the option table's (options.h). */
@@ -606,6 +606,11 @@ static int read_datasets(reader *r, int t, sweep_config *c) {
             d->d = (size_t)v;
         if (!s && d->kind < DATASET_FILE && (!fn || !fd))
             s = fail_at(r, "datasets", "%s: generated data needs n and d", where);
+        if (!s && (s = get_int(r, e, "rows", 1, 1LL << 40, &v, &f)) == 0 && f)
+            d->rows = (size_t)v;
+        if (!s && d->rows && d->kind != DATASET_FILE)
+            s = fail_at(r, "rows", "%s: rows = N keeps a file's first rows (generated data: n)",
+                        where);
         if (!s && d->kind >= DATASET_FILE && (fn || fd))
             s = fail_at(r, fn ? "n" : "d", "%s: a file dataset takes its shape from the file",
                         where);

@@ -67,6 +67,8 @@ static void describe_data(const dataset_spec *ds, char *buf, size_t len) {
     const model_spec *m = &ds->model;
     int w = snprintf(buf, len, "data=%d,%zu,%zu,%.17g,%.17g,%s,%s,%u", (int)ds->kind, ds->n, ds->d,
                      ds->mu, ds->sigma, ds->file, ds->path, ds->source_bits);
+    if (ds->rows && w > 0 && (size_t)w < len) /* only when given: older keys stay as they were */
+        w += snprintf(buf + w, len - (size_t)w, ",rows=%zu", ds->rows);
     if (ds->kind == DATASET_MODEL && w > 0 && (size_t)w < len)
         snprintf(buf + w, len - (size_t)w, ",model=%s,%s,%s,%zu,%zu,%llu,%zu,%d", m->checkpoint,
                  model_target_name(m->target), m->eval_tokens, m->sequences, m->tokens,
@@ -177,6 +179,13 @@ int sweep_load_data(const dataset_spec *ds, uint64_t data_seed, matrix *out, uns
     int s = h5_read_matrix(spec, out, &bits, err);
     if (!s && !ds->source_bits)
         *source_bits = bits;
+    if (!s && ds->rows > out->rows) {
+        s = qb_fail(err, "dataset '%s': rows = %zu, but %s has %zu", ds->name, ds->rows, spec,
+                    out->rows);
+        matrix_free(out);
+    } else if (!s && ds->rows) {
+        out->rows = ds->rows; /* the first rows; the allocation is freed whole as before */
+    }
     return s;
 }
 
@@ -458,6 +467,8 @@ int sweep_run(const sweep_config *c, const sweep_options *o, qb_error *err) {
                             ds->name, sq[d].q.spec, sq[d].q.queries.cols, ds->d);
             if (!s && ds->kind == DATASET_FILE && sq[d].q.angular)
                 recall_normalise(&loaded[d]);
+            if (!s && ds->rows) /* the file's neighbours are among all of its rows */
+                matrix_free(&sq[d].q.neighbors);
             if (!s && ds->kind == DATASET_FILE)
                 s = queries_truth(&sq[d].q, &loaded[d], &sq[d].truth, &sq[d].k, err);
         }

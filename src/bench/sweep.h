@@ -34,6 +34,7 @@ typedef struct {
     model_spec model;           /* DATASET_MODEL: checkpoint, target, evaluation text */
     char queries[1400];         /* FILE:/path of recall queries (queries.h); "" none */
     size_t subspaces[SWEEP_LIST_MAX], n_subspaces; /* replaces the experiment's m list here */
+    size_t rows; /* a file's first `rows` rows only (0: all of them) */
 } dataset_spec;
 
 /* One entry of `methods`: a labelled method with its options. Lists given here (subspaces,
