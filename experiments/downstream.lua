@@ -5,9 +5,10 @@
 -- each cell reports the fp32 model's KL divergence to the quantized one, top-1 agreement and
 -- perplexity on 8 sequences of 256 tokens sampled from the fp32 model (seed 1, the same text for
 -- every cell), beside the MSE and the bits of the quantized matrices.
--- m = 4 for every vector method: it divides both 64 and the 172 columns of w2 (m = 8 does not).
+-- m = 4 for every vector method on the model: it divides 64 and the 172 columns of w2 (8 does not).
 -- OPQ and LOPQ store a d x d rotation, which these small matrices cannot afford at most ratios:
 -- those cells are `infeasible` rows. Runtime: see README (Experiments).
+-- The search part reports each cell's recall (faiss's 1-recall@R, ann-benchmarks' recall@10).
 local ckpt = "datasets/stories260K.bin"
 local text = { sequences = 8, tokens = 256, seed = 1 }
 
@@ -23,8 +24,11 @@ return {
   datasets = {
     { name = "stories260K-weights", model = model("weights") },
     { name = "stories260K-kv", model = model("kv") },
-    -- Nearest-neighbour recall: the gist and wiki stand-ins with their query splits
-    -- (`queries = { file = ..., path = "/test" }`) join here.
+    -- Nearest-neighbour recall: the gist and wiki stand-ins' search splits (scripts/fetch-data
+    -- gist wiki), 1000 held-out queries against the first 5000 database rows (the k-means cost
+    -- grows as rows^2 at a fixed ratio: k_s is about rows / ratio), each at its own m.
+    { manifest = "gist_search", rows = 5000, subspaces = { 16 } },  -- 512-d, euclidean
+    { manifest = "wiki_search", rows = 5000, subspaces = { 10 } },  -- 100-d, angular
   },
   methods = qet.available {
     "rtn", "pq", "opq", "lopq", "qet",
