@@ -162,6 +162,20 @@ int llama2c_load(const char *path, llama2c_model *m, qb_error *err) {
         llama2c_free(m);
         return qb_fail(err, "cannot read the weights of '%s'", path);
     }
+    llama2c_bind(m);
+    for (uint64_t i = 0; i < floats; i++)
+        if (!isfinite(m->data[i])) {
+            llama2c_free(m);
+            return qb_fail(err, "'%s' holds a NaN or Inf weight (float %llu)", path,
+                           (unsigned long long)i);
+        }
+    return QB_OK;
+}
+
+void llama2c_bind(llama2c_model *m) {
+    llama2c_tensor t[LLAMA2C_MAX_TENSORS];
+    uint64_t floats;
+    size_t nt = llama2c_layout(&m->cfg, t, &floats);
     float **slot[] = {&m->tok_embeddings,
                       &m->rms_att,
                       &m->wq,
@@ -183,13 +197,6 @@ int llama2c_load(const char *path, llama2c_model *m, qb_error *err) {
         m->wcls = m->tok_embeddings;
     m->head_size = (size_t)(m->cfg.dim / m->cfg.n_heads);
     m->kv_dim = (size_t)m->cfg.dim * (size_t)m->cfg.n_kv_heads / (size_t)m->cfg.n_heads;
-    for (uint64_t i = 0; i < floats; i++)
-        if (!isfinite(m->data[i])) {
-            llama2c_free(m);
-            return qb_fail(err, "'%s' holds a NaN or Inf weight (float %llu)", path,
-                           (unsigned long long)i);
-        }
-    return QB_OK;
 }
 
 void llama2c_free(llama2c_model *m) {

@@ -60,6 +60,9 @@ typedef struct {
  * listed for it in a SHA256SUMS file beside it, if any (sha256_verify_beside). */
 int llama2c_load(const char *path, llama2c_model *m, qb_error *err);
 void llama2c_free(llama2c_model *m);
+/* Points the tensor fields and sets head_size and kv_dim from m->cfg and m->data (the floats in
+ * llama2c_layout order), as the loaders of either checkpoint format fill them. */
+void llama2c_bind(llama2c_model *m);
 
 /* Every 2-D weight to its own float32 dataset: /tok_embeddings, /layers/<i>/{wq,wk,wv,wo,w1,w2,w3},
  * /output when unshared. One matrix in memory at a time. source: text for the `source` attribute
