@@ -36,8 +36,9 @@ static const char *const top_keys[] = {"name",       "seed",      "seeds",      
 static const char *const dataset_keys[] = {
     "name", "kind",        "n",        "d",     "mu",      "sigma",     "file",
     "path", "source_bits", "manifest", "model", "queries", "subspaces", "rows"};
-static const char *const model_keys[] = {"checkpoint", "target", "eval_tokens",        "sequences",
-                                         "tokens",     "seed",   "include_embeddings", "kv_block"};
+static const char *const model_keys[] = {
+    "checkpoint",         "target",   "eval_tokens", "sequences", "tokens", "seed",
+    "include_embeddings", "kv_block", "heads",       "kv_heads",  "context"};
 /* Keys of a sweep's method entries and of qet.quantize beyond the option table's (options.h). */
 static const char *const method_entry_keys[] = {"method", "label", "preset", "subspaces",
                                                 "iterations"};
@@ -475,7 +476,8 @@ static int from_manifest(reader *r, const char *name, dataset_spec *d, char *kin
 }
 
 /* model = {checkpoint = ..., target = "weights" | "kv", eval_tokens = ... | sequences, tokens,
- * seed, include_embeddings, kv_block}: the dataset's cells measure the model (model_eval.h). */
+ * seed, include_embeddings, kv_block, heads, kv_heads, context}: the dataset's cells measure the
+ * model (model_eval.h). */
 static int read_model(reader *r, int e, model_spec *m, const char *where) {
     lua_State *L = r->L;
     lua_getfield(L, e, "model");
@@ -492,7 +494,8 @@ static int read_model(reader *r, int e, model_spec *m, const char *where) {
     if (!s)
         s = check_keys(r, t, model_keys, COUNT(model_keys), w);
     if (!s && !(s = get_str(r, t, "checkpoint", m->checkpoint, sizeof m->checkpoint, &f)) && !f)
-        s = fail_at(r, "model", "%s needs checkpoint = \"FILE.bin\" (a llama2.c checkpoint)", w);
+        s = fail_at(r, "model",
+                    "%s needs checkpoint = \"FILE\" (a llama2.c .bin or LLaMA safetensors)", w);
     if (!s)
         s = get_str(r, t, "target", target, sizeof target, NULL);
     qb_error te = {0};
@@ -508,6 +511,11 @@ static int read_model(reader *r, int e, model_spec *m, const char *where) {
         m->seed = (uint64_t)v;
     if (!s && !(s = get_int(r, t, "kv_block", 1, 1 << 20, &v, &f)) && f)
         m->kv_block = (size_t)v;
+    int *hp[] = {&m->hparams.n_heads, &m->hparams.n_kv_heads, &m->hparams.seq_len};
+    const char *hp_key[] = {"heads", "kv_heads", "context"};
+    for (int k = 0; k < 3 && !s; k++)
+        if (!(s = get_int(r, t, hp_key[k], 1, 1 << 20, &v, &f)) && f)
+            *hp[k] = (int)v;
     if (!s && m->kv_block && m->target != MODEL_TARGET_KV)
         s = fail_at(r, "kv_block", "%s: kv_block applies to target \"kv\" only", w);
     if (!s) {

@@ -212,7 +212,7 @@ int model_bench_open(const model_spec *spec, model_bench *mb, qb_error *err) {
     if (!spec->eval_tokens[0] && spec->tokens < 2) /* before reading a large checkpoint */
         return qb_fail(err, "--tokens must be at least 2 (got %zu): a position needs a next token",
                        spec->tokens);
-    int s = llama2c_load(spec->checkpoint, &mb->model, err);
+    int s = llama_checkpoint_load(spec->checkpoint, &spec->hparams, &mb->model, err);
     if (s)
         return s;
     s = spec->eval_tokens[0] ? read_tokens(mb, spec->eval_tokens, err) : sample_tokens(mb, err);

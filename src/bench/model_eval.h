@@ -24,12 +24,14 @@
 
 #include "cell.h"
 #include "llama2c.h"
+#include "llama_safetensors.h"
 #include "matrix.h"
 
 typedef enum { MODEL_TARGET_WEIGHTS = 0, MODEL_TARGET_KV = 1 } model_target;
 
 typedef struct {
-    char checkpoint[1024]; /* llama2.c legacy checkpoint */
+    char checkpoint[1024]; /* llama2.c legacy checkpoint, or LLaMA safetensors (by content) */
+    llama_hparams hparams; /* heads, kv heads, context; 0: config.json or the .bin header */
     model_target target;
     char eval_tokens[1024];   /* one sequence of token ids per line; "" to sample instead */
     size_t sequences, tokens; /* sampled text: S sequences of T tokens from BOS, temperature 1 */

@@ -70,9 +70,14 @@ static void describe_data(const dataset_spec *ds, char *buf, size_t len) {
     if (ds->rows && w > 0 && (size_t)w < len) /* only when given: older keys stay as they were */
         w += snprintf(buf + w, len - (size_t)w, ",rows=%zu", ds->rows);
     if (ds->kind == DATASET_MODEL && w > 0 && (size_t)w < len)
-        snprintf(buf + w, len - (size_t)w, ",model=%s,%s,%s,%zu,%zu,%llu,%zu,%d", m->checkpoint,
-                 model_target_name(m->target), m->eval_tokens, m->sequences, m->tokens,
-                 (unsigned long long)m->seed, m->kv_block, m->include_embeddings);
+        w += snprintf(buf + w, len - (size_t)w, ",model=%s,%s,%s,%zu,%zu,%llu,%zu,%d",
+                      m->checkpoint, model_target_name(m->target), m->eval_tokens, m->sequences,
+                      m->tokens, (unsigned long long)m->seed, m->kv_block, m->include_embeddings);
+    const llama_hparams *h = &m->hparams; /* only when given: older keys stay as they were */
+    if (ds->kind == DATASET_MODEL && (h->n_heads || h->n_kv_heads || h->seq_len) && w > 0 &&
+        (size_t)w < len)
+        snprintf(buf + w, len - (size_t)w, ",hparams=%d,%d,%d", h->n_heads, h->n_kv_heads,
+                 h->seq_len);
 }
 
 /* ... and the data plus the method's options (those it reads, from the option table). */

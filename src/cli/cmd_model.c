@@ -1,4 +1,4 @@
-/* cmd_model.c - `qetbench model`: one method on a llama2.c model's layer weights or KV cache, and
+/* cmd_model.c - `qetbench model`: one method on a LLaMA model's layer weights or KV cache, and
  * what its error does to the next-token distribution (KL, perplexity, top-1 against fp32). */
 #include <getopt.h>
 #include <stdio.h>
@@ -9,10 +9,16 @@
 #include "options.h"
 
 static const char usage[] =
-    "usage: qetbench model --checkpoint FILE.bin --target weights|kv --method METHOD\n"
+    "usage: qetbench model --checkpoint FILE --target weights|kv --method METHOD\n"
     "                      (--ratio R | --ks K | --bits B) [options]\n"
     "                      (--eval-tokens FILE | --sequences S --tokens T --seed N) [--json]\n"
     "  --checkpoint FILE      llama2.c checkpoint (legacy format, e.g. datasets/stories260K.bin)\n"
+    "                         or safetensors with Hugging Face's LLaMA names (model.layers.N.\n"
+    "                         self_attn.q_proj.weight, ...), told apart by content\n"
+    "  --heads N, --kv-heads N, --context N   safetensors: attention heads, key/value heads and\n"
+    "                         context length, which the tensors' shapes do not give; default:\n"
+    "                         num_attention_heads, num_key_value_heads, max_position_embeddings\n"
+    "                         of a config.json beside the file\n"
     "  --target weights       every layer's wq wk wv wo w1 w2 w3 quantized as its own matrix\n"
     "                         (rows = output features) at the budget; embeddings, classifier and\n"
     "                         norms stay fp32\n"
@@ -32,6 +38,9 @@ static const char usage[] =
 
 enum {
     O_CHECKPOINT = 1000,
+    O_HEADS,
+    O_KV_HEADS,
+    O_CONTEXT,
     O_TARGET,
     O_EMB,
     O_KV_BLOCK,
@@ -55,8 +64,21 @@ typedef struct {
     char flags[64][64];
 } model_args;
 
+/* A positive int up to 2^20, as the checkpoint readers allow. */
+static int hparam(const char *opt, const char *val, int *out, qb_error *err) {
+    size_t v;
+    int s = cli_size(opt, val, &v, err);
+    if (!s && (v < 1 || v > (1u << 20)))
+        s = qb_fail(err, "%s must be from 1 to %u (got %zu)", opt, 1u << 20, v);
+    *out = s ? 0 : (int)v;
+    return s;
+}
+
 static int parse(int argc, char **argv, model_args *a, qb_error *err) {
     static const struct option fixed[] = {{"checkpoint", required_argument, 0, O_CHECKPOINT},
+                                          {"heads", required_argument, 0, O_HEADS},
+                                          {"kv-heads", required_argument, 0, O_KV_HEADS},
+                                          {"context", required_argument, 0, O_CONTEXT},
                                           {"target", required_argument, 0, O_TARGET},
                                           {"include-embeddings", no_argument, 0, O_EMB},
                                           {"kv-block", required_argument, 0, O_KV_BLOCK},
@@ -89,6 +111,15 @@ static int parse(int argc, char **argv, model_args *a, qb_error *err) {
             if (strlen(optarg) >= sizeof sp->checkpoint)
                 return qb_fail(err, "--checkpoint: path too long");
             snprintf(sp->checkpoint, sizeof sp->checkpoint, "%s", optarg);
+            break;
+        case O_HEADS:
+            s = hparam("--heads", optarg, &sp->hparams.n_heads, err);
+            break;
+        case O_KV_HEADS:
+            s = hparam("--kv-heads", optarg, &sp->hparams.n_kv_heads, err);
+            break;
+        case O_CONTEXT:
+            s = hparam("--context", optarg, &sp->hparams.seq_len, err);
             break;
         case O_TARGET:
             s = model_target_parse(optarg, &sp->target, err);
