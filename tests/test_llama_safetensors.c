@@ -31,13 +31,23 @@ static void write_rows(FILE *f, const out_tensor *t) {
             size_t h = r / hs, j = (r % hs) / half, i = (r % hs) % half;
             src = h * hs + 2 * i + j;
         }
-        fwrite(t->src + src * cols, sizeof(float), cols, f);
+        if (strcmp(t->dtype, "BF16")) {
+            fwrite(t->src + src * cols, sizeof(float), cols, f);
+            continue;
+        }
+        for (size_t c = 0; c < cols; c++) { /* bfloat16: the upper half of the float32 */
+            uint32_t bits;
+            memcpy(&bits, t->src + src * cols + c, 4);
+            uint16_t hi = (uint16_t)(bits >> 16);
+            fwrite(&hi, 2, 1, f);
+        }
     }
 }
 
 /* Variants: ok, lmhead (lm_head.weight equal to the embeddings), missing (no layer 2 up_proj),
  * shape (layer 1 k_proj as [dim, kv_dim]), int (a norm as I32), extra (a q_proj bias),
- * noconfig, heads7, layers6 and theta (config.json with 7 heads, 6 layers, rope_theta 5e5). */
+ * bf16 (every layer tensor as bfloat16), noconfig, heads7, layers6 and theta (config.json with 7
+ * heads, 6 layers, rope_theta 5e5). */
 static int write_hf(const llama2c_model *m, const char *path, const char *variant) {
     const llama2c_config *c = &m->cfg;
     size_t dim = (size_t)c->dim, hid = (size_t)c->hidden_dim, kv = m->kv_dim,
@@ -80,6 +90,8 @@ static int write_hf(const llama2c_model *m, const char *path, const char *varian
             }
             if (!strcmp(variant, "int") && l == 0 && k == 7)
                 t[n - 1].dtype = "I32";
+            if (!strcmp(variant, "bf16"))
+                t[n - 1].dtype = "BF16";
         }
     }
     if (!strcmp(variant, "extra"))
@@ -97,7 +109,8 @@ static int write_hf(const llama2c_model *m, const char *path, const char *varian
     }
     hl += (size_t)snprintf(h + hl, hcap - hl, "{\"__metadata__\":{\"format\":\"pt\"}");
     for (size_t i = 0; i < n; i++) {
-        size_t bytes = 4 * t[i].rows * (t[i].cols ? t[i].cols : 1);
+        size_t bytes =
+            (strcmp(t[i].dtype, "BF16") ? 4 : 2) * t[i].rows * (t[i].cols ? t[i].cols : 1);
         char shape[48];
         if (t[i].cols)
             snprintf(shape, sizeof shape, "[%zu,%zu]", t[i].rows, t[i].cols);
@@ -152,6 +165,18 @@ static int write_hf(const llama2c_model *m, const char *path, const char *varian
 
 static int same(const float *a, const float *b, size_t n) {
     return a && b && !memcmp(a, b, n * sizeof *a);
+}
+
+/* b holds a's values cut to bfloat16. */
+static int same_bf16(const float *a, const float *b, size_t n) {
+    for (size_t i = 0; a && b && i < n; i++) {
+        uint32_t x, y;
+        memcpy(&x, &a[i], 4);
+        memcpy(&y, &b[i], 4);
+        if ((x & 0xffff0000u) != y)
+            return 0;
+    }
+    return a && b;
 }
 
 static void check_same_model(const llama2c_model *a, const llama2c_model *b) {
@@ -256,6 +281,21 @@ int main(int argc, char **argv) {
     CHECK(write_hf(&ref, path, "lmhead") == 0);
     CHECK_OK(llama_checkpoint_load(path, NULL, &m, &err), &err);
     check_same_model(&ref, &m);
+    llama2c_free(&m);
+
+    /* bfloat16 layer tensors widen exactly: the weights cut to 16 bits, the rest as they were. */
+    CHECK(write_hf(&ref, path, "bf16") == 0);
+    CHECK_OK(llama_checkpoint_load(path, NULL, &m, &err), &err);
+    if (m.data) {
+        size_t D = 64, H = (size_t)ref.cfg.hidden_dim, L = (size_t)ref.cfg.n_layers;
+        CHECK(same_bf16(ref.wq, m.wq, L * D * D) && same_bf16(ref.wk, m.wk, L * 32 * D));
+        CHECK(same_bf16(ref.wv, m.wv, L * 32 * D) && same_bf16(ref.wo, m.wo, L * D * D));
+        CHECK(same_bf16(ref.w1, m.w1, L * H * D) && same_bf16(ref.w2, m.w2, L * D * H));
+        CHECK(same_bf16(ref.w3, m.w3, L * H * D) && same_bf16(ref.rms_att, m.rms_att, L * D));
+        CHECK(!same(ref.wq, m.wq, L * D * D)); /* the cut changed something */
+        CHECK(same(ref.tok_embeddings, m.tok_embeddings, 512 * D));
+        CHECK(same(ref.rms_final, m.rms_final, D));
+    }
     llama2c_free(&m);
 
     llama_hparams given = {8, 4, ref.cfg.seq_len};

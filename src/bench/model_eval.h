@@ -1,7 +1,7 @@
 /* model_eval.h - what a quantizer's error does to a language model: the next-token distributions
- * of a llama2.c checkpoint whose layer weights, or whose KV cache, are quantized, against the
- * fp32 model's on the same text (KL divergence, perplexity, top-1 agreement), as llama.cpp
- * reports for its quantization types.
+ * of a LLaMA checkpoint (llama2.c or safetensors) whose layer weights, or whose KV cache, are
+ * quantized, against the fp32 model's on the same text (KL divergence, perplexity, top-1
+ * agreement), as llama.cpp reports for its quantization types.
  *
  * For a sequence t_0..t_{T-1}, p_i is the next-token distribution after t_0..t_i, i = 0..T-2;
  * over all (sequence, i): ppl = exp(mean -log p_i(t_{i+1})), kl_mean = mean KL(p_fp32,i || p_q,i),
