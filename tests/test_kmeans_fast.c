@@ -2,7 +2,7 @@
  * seeding draws centroids as good as the one-at-a-time scan (mean over seeds, on clustered data
  * where a batch without its rejection step would double up centroids, and on the paper's synthetic
  * matrix after Lloyd), and the dim = 1 assignment equals a plain scan exactly, ties included. */
-#include <gsl/gsl_randist.h>
+#include <cblas.h>
 #include <math.h>
 #include <omp.h>
 #include <stdlib.h>
@@ -118,24 +118,25 @@ static void seeding_quality(void) {
     matrix_free(&m);
 }
 
-/* dim = 1: the binary search equals the scan on random shapes, with values drawn from a few
- * integers (ties between centroids, duplicate centroids, rows on centroids and on midpoints), from
- * a continuous law, and with the centroids Lloyd ends at. */
+/* dim = 1: the binary search and the merge equal the scan on random shapes, with values drawn from
+ * a few integers (ties between centroids, duplicate centroids, rows on centroids and on midpoints),
+ * from a continuous law, and with the centroids Lloyd ends at. */
 static void assign_1d_exact(void) {
     gsl_rng *r = rng_stream(11, 2, 3);
     qb_error err;
     size_t differ = 0, cases = 0;
     for (int rep = 0; rep < 300; rep++) {
-        size_t n = 1 + gsl_rng_uniform_int(r, 700), k = 1 + gsl_rng_uniform_int(r, 300);
+        size_t n = 1 + gsl_rng_uniform_int(r, rep % 10 ? 700 : 9000),
+               k = 1 + gsl_rng_uniform_int(r, 300);
         size_t ld = 1 + gsl_rng_uniform_int(r, 3);
         float *x = malloc(n * ld * sizeof *x), *c = malloc(k * sizeof *c);
         int few = rep % 3;
         for (size_t i = 0; i < n * ld; i++)
             x[i] = few ? (float)gsl_rng_uniform_int(r, 9 * (unsigned)few) * 0.5f - 3.0f
-                       : (float)gsl_ran_gaussian_ziggurat(r, 1.0);
+                       : (float)(4 * gsl_rng_uniform(r) - 2);
         for (size_t j = 0; j < k; j++)
             c[j] = few ? (float)gsl_rng_uniform_int(r, 5 * (unsigned)few) - 2.0f
-                       : (float)gsl_ran_gaussian_ziggurat(r, 1.0);
+                       : (float)(4 * gsl_rng_uniform(r) - 2);
         if (rep % 5 == 4 && k <= n) {
             kmeans_config cfg = kmeans_defaults();
             cfg.iters = 5;
@@ -149,7 +150,15 @@ static void assign_1d_exact(void) {
             float e = x[i * ld] - c[b[i]];
             differ += a[i] != b[i] || d[i] != e * e;
         }
-        cases += n;
+        /* the merge Lloyd uses, on the column made contiguous */
+        float *col = malloc(n * sizeof *col);
+        for (size_t i = 0; i < n; i++)
+            col[i] = x[i * ld];
+        CHECK_OK(kmeans_assign_merge1d(col, n, c, k, a, &err), &err);
+        for (size_t i = 0; i < n; i++)
+            differ += a[i] != b[i];
+        free(col);
+        cases += 2 * n;
         free(x);
         free(c);
         free(a);
@@ -160,7 +169,57 @@ static void assign_1d_exact(void) {
     gsl_rng_free(r);
 }
 
+/* The assignment adds ||c||^2 inside the argmin instead of giving it to the GEMM as C (beta = 1):
+ * the same scores to the bit (the GEMM's -2 x.c is exact scaling), so the same codes and
+ * distances, on random shapes. */
+static void scores_as_gemm(void) {
+    gsl_rng *r = rng_stream(13, 0, 1);
+    qb_error err;
+    size_t differ = 0;
+    openblas_set_num_threads(1);
+    for (int rep = 0; rep < 200; rep++) {
+        /* at most 32 rows: one row block of the assignment (a GEMM's rows at the edge of its
+         * kernel's tile may round differently, so the reference must be the same call shape) */
+        size_t n = 1 + gsl_rng_uniform_int(r, 32), k = 1 + gsl_rng_uniform_int(r, 400);
+        size_t dim = 2 + gsl_rng_uniform_int(r, 40), ld = dim + gsl_rng_uniform_int(r, 3);
+        float *x = malloc(n * ld * sizeof *x), *c = malloc(k * dim * sizeof *c);
+        for (size_t i = 0; i < n * ld; i++)
+            x[i] = (float)(4 * gsl_rng_uniform(r) - 2);
+        for (size_t j = 0; j < k * dim; j++) /* some centroids on rows: exact zeros */
+            c[j] = j / dim % 3 == 0 && j / dim < n ? x[(j / dim) * ld + j % dim]
+                                                   : (float)(4 * gsl_rng_uniform(r) - 2);
+        float *sc = malloc(n * k * sizeof *sc), *d = malloc(n * sizeof *d);
+        uint32_t *a = malloc(n * sizeof *a);
+        for (size_t i = 0; i < n; i++)
+            for (size_t j = 0; j < k; j++) {
+                float t = 0;
+                for (size_t u = 0; u < dim; u++)
+                    t += c[j * dim + u] * c[j * dim + u];
+                sc[i * k + j] = t;
+            }
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, (int)k, (int)dim, -2.0f, x,
+                    (int)ld, c, (int)dim, 1.0f, sc, (int)k);
+        CHECK_OK(kmeans_assign(x, n, dim, ld, c, k, a, d, &err), &err);
+        for (size_t i = 0; i < n; i++) {
+            float best, xx = 0;
+            uint32_t want = kmeans_argmin(sc + i * k, k, &best);
+            for (size_t u = 0; u < dim; u++)
+                xx += x[i * ld + u] * x[i * ld + u];
+            float dd = xx + best;
+            differ += a[i] != want || d[i] != (dd > 0 ? dd : 0);
+        }
+        free(x);
+        free(c);
+        free(sc);
+        free(d);
+        free(a);
+    }
+    CHECK_MSG(differ == 0, "%zu assignments differ from the GEMM with beta = 1", differ);
+    gsl_rng_free(r);
+}
+
 int main(void) {
+    scores_as_gemm();
     assign_1d_exact();
     seeding_quality();
     return check_done("kmeans_fast");

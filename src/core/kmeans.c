@@ -53,8 +53,9 @@ static size_t block_rows(size_t k) {
  * by (value, index), which gives the answer of a left-to-right scan. Compares and selects are
  * exact, so the result does not depend on the vector width: the same function is built for SSE2
  * (any x86-64, NEON on ARM) and, on x86-64, for AVX2, chosen at run time. */
+#define ARGMIN_VAL(j) (off ? off[j] + s[j] : s[j])
 #define ARGMIN_BODY(VF, VI, W)                                                                     \
-    float best = s[0];                                                                             \
+    float best = ARGMIN_VAL(0);                                                                    \
     uint32_t arg = 0;                                                                              \
     size_t j = 1;                                                                                  \
     if (k >= 4 * (W)) {                                                                            \
@@ -64,6 +65,11 @@ static size_t block_rows(size_t k) {
             step[l] = 4 * (W);                                                                     \
         for (int u = 0; u < 4; u++) {                                                              \
             memcpy(&bv[u], s + (W)*u, sizeof bv[u]);                                               \
+            if (off) {                                                                             \
+                VF o;                                                                              \
+                memcpy(&o, off + (W)*u, sizeof o);                                                 \
+                bv[u] = o + bv[u];                                                                 \
+            }                                                                                      \
             for (int l = 0; l < (W); l++)                                                          \
                 bi[u][l] = (W)*u + l;                                                              \
             cur[u] = bi[u] + step;                                                                 \
@@ -72,6 +78,11 @@ static size_t block_rows(size_t k) {
             for (int u = 0; u < 4; u++) {                                                          \
                 VF v;                                                                              \
                 memcpy(&v, s + j + (W)*u, sizeof v);                                               \
+                if (off) {                                                                         \
+                    VF o;                                                                          \
+                    memcpy(&o, off + j + (W)*u, sizeof o);                                         \
+                    v = o + v;                                                                     \
+                }                                                                                  \
                 VI lt = v < bv[u];                                                                 \
                 bv[u] = (VF)(((VI)v & lt) | ((VI)bv[u] & ~lt));                                    \
                 bi[u] = (cur[u] & lt) | (bi[u] & ~lt);                                             \
@@ -90,8 +101,9 @@ static size_t block_rows(size_t k) {
             }                                                                                      \
     }                                                                                              \
     for (; j < k; j++) { /* indices above every lane's: strict < keeps the first minimum */        \
-        if (s[j] < best) {                                                                         \
-            best = s[j];                                                                           \
+        float v = ARGMIN_VAL(j);                                                                   \
+        if (v < best) {                                                                            \
+            best = v;                                                                              \
             arg = (uint32_t)j;                                                                     \
         }                                                                                          \
     }                                                                                              \
@@ -101,7 +113,9 @@ static size_t block_rows(size_t k) {
 typedef float v4f __attribute__((vector_size(16)));
 typedef int32_t v4i __attribute__((vector_size(16)));
 
-static uint32_t argmin_v4(const float *restrict s, size_t k, float *best_out) {
+/* off (may be NULL): the minimum is of off[j] + s[j], each sum rounded once as a float. */
+static uint32_t argmin_v4(const float *restrict s, const float *restrict off, size_t k,
+                          float *best_out) {
     ARGMIN_BODY(v4f, v4i, 4)
 }
 
@@ -109,10 +123,13 @@ static uint32_t argmin_v4(const float *restrict s, size_t k, float *best_out) {
 typedef float v8f __attribute__((vector_size(32)));
 typedef int32_t v8i __attribute__((vector_size(32)));
 
-__attribute__((target("avx2"))) static uint32_t argmin_v8(const float *restrict s, size_t k,
-                                                          float *best_out){ARGMIN_BODY(v8f, v8i, 8)}
+__attribute__((target("avx2"))) static uint32_t
+argmin_v8(const float *restrict s, const float *restrict off, size_t k, float *best_out) {
+    ARGMIN_BODY(v8f, v8i, 8)
+}
 
-uint32_t kmeans_argmin(const float *restrict s, size_t k, float *best_out) {
+static uint32_t argmin_off(const float *restrict s, const float *restrict off, size_t k,
+                           float *best_out) {
     static int avx2 = -1;
     int have = __atomic_load_n(&avx2, __ATOMIC_RELAXED);
     if (have < 0) {
@@ -120,13 +137,23 @@ uint32_t kmeans_argmin(const float *restrict s, size_t k, float *best_out) {
         have = __builtin_cpu_supports("avx2") ? 1 : 0;
         __atomic_store_n(&avx2, have, __ATOMIC_RELAXED);
     }
-    return have ? argmin_v8(s, k, best_out) : argmin_v4(s, k, best_out);
+    return have ? argmin_v8(s, off, k, best_out) : argmin_v4(s, off, k, best_out);
 }
 #else
-uint32_t kmeans_argmin(const float *restrict s, size_t k, float *best_out) {
-    return argmin_v4(s, k, best_out);
+static uint32_t argmin_off(const float *restrict s, const float *restrict off, size_t k,
+                           float *best_out) {
+    return argmin_v4(s, off, k, best_out);
 }
 #endif
+
+uint32_t kmeans_argmin(const float *restrict s, size_t k, float *best_out) {
+    return argmin_off(s, NULL, k, best_out);
+}
+
+uint32_t kmeans_argmin_offset(const float *restrict s, const float *restrict off, size_t k,
+                              float *best_out) {
+    return argmin_off(s, off, k, best_out);
+}
 
 /* BLAS runs single-threaded inside our OpenMP blocks: two nested levels of threads on a small
  * machine are many times slower than either alone (DESIGN §2). */
@@ -156,11 +183,66 @@ static int cmp_value_index(const void *a, const void *b) {
  * binary search over the centroids sorted by (value, index) instead of a scan of all k: the same
  * answer as scanning j = 0..k-1 for the smallest |x - c_j| (kmeans_assign_scan1d), for finite
  * centroids. */
+/* The nearest centroid to xi, where lo is the first sorted position whose value is >= xi. The
+ * distance does not decrease away from xi on either side, so the centroids at the smallest
+ * distance are the runs next to lo, and (only where the double difference rounds) the runs beyond
+ * them at the very same distance: walk those, keep the lowest index of each side, then the nearer
+ * side (the lower index on a tie). first/last: the first and last position of each position's run
+ * of equal values (the first holds the run's lowest index). */
+static uint32_t pick_1d(const value_index *sorted, const size_t *first, const size_t *last,
+                        size_t k, float xi, size_t lo) {
+    if (xi != xi) /* NaN: every distance is NaN and the scan keeps index 0 */
+        return 0;
+    double db = 0, da = 0;
+    uint32_t jb = UINT32_MAX, ja = UINT32_MAX;
+    if (lo > 0) {
+        size_t f = first[lo - 1];
+        db = (double)xi - sorted[f].v;
+        jb = sorted[f].j;
+        while (f > 0 && (double)xi - sorted[f - 1].v == db) {
+            f = first[f - 1];
+            jb = sorted[f].j < jb ? sorted[f].j : jb;
+        }
+    }
+    if (lo < k) {
+        size_t l = lo;
+        da = (double)sorted[lo].v - xi;
+        ja = sorted[lo].j;
+        while (last[l] + 1 < k && (double)sorted[last[l] + 1].v - xi == da) {
+            l = last[l] + 1;
+            ja = sorted[l].j < ja ? sorted[l].j : ja;
+        }
+    }
+    if (lo == 0 || (lo < k && da < db))
+        return ja;
+    if (lo == k || db < da)
+        return jb;
+    return jb < ja ? jb : ja;
+}
+
+/* First position p >= lo of the sorted centroids whose value is >= xi (k if none). */
+static size_t search_1d(const value_index *sorted, size_t lo, size_t k, float xi) {
+    size_t hi = k;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (sorted[mid].v < xi)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* dim = 1: the nearest centroid by |x - c| (taken in double: exact for any two floats whose
+ * exponents differ by less than 29, and monotone always), the lowest index on ties, found over the
+ * centroids sorted by (value, index) instead of a scan of all k: the same answer as scanning
+ * j = 0..k-1 for the smallest |x - c_j| (kmeans_assign_scan1d), for finite centroids. Each row's
+ * place among the centroids is a binary search; given `order` (the rows by ascending value, no
+ * NaN), a merge instead: one pass over both sorted lists, in fixed chunks of rows. */
+#define CHUNK_1D 4096
 static int assign_1d(const float *x, size_t n, size_t ld, const float *centroids, size_t k,
-                     uint32_t *codes, float *dist, qb_error *err) {
+                     const uint32_t *order, uint32_t *codes, float *dist, qb_error *err) {
     value_index *sorted = malloc(k * sizeof *sorted);
-    /* first/last position of each position's run of equal values (the first holds the run's
-     * lowest index) */
     size_t *first = malloc(2 * k * sizeof *first), *last = first ? first + k : NULL;
     if (!sorted || !first) {
         free(sorted);
@@ -174,61 +256,67 @@ static int assign_1d(const float *x, size_t n, size_t ld, const float *centroids
         first[p] = p > 0 && sorted[p].v == sorted[p - 1].v ? first[p - 1] : p;
     for (size_t p = k; p-- > 0;)
         last[p] = p + 1 < k && sorted[p].v == sorted[p + 1].v ? last[p + 1] : p;
+    size_t chunks = (n + CHUNK_1D - 1) / CHUNK_1D;
 #pragma omp parallel for schedule(static) if (par_worth(n * 16))
-    for (size_t i = 0; i < n; i++) {
-        float xi = x[i * ld];
-        size_t lo = 0, hi = k; /* first position whose value is >= xi */
-        while (lo < hi) {
-            size_t mid = lo + (hi - lo) / 2;
-            if (sorted[mid].v < xi)
-                lo = mid + 1;
+    for (size_t ch = 0; ch < chunks; ch++) {
+        size_t end = (ch + 1) * CHUNK_1D < n ? (ch + 1) * CHUNK_1D : n, lo = 0;
+        for (size_t q = ch * CHUNK_1D; q < end; q++) {
+            size_t i = order ? order[q] : q;
+            float xi = x[i * ld];
+            if (order) /* ascending rows: the place only moves up */
+                while (lo < k && sorted[lo].v < xi)
+                    lo++;
             else
-                hi = mid;
-        }
-        /* The distance does not decrease away from xi on either side, so the centroids at the
-         * smallest distance are the runs next to lo, and (only where the double difference
-         * rounds) the runs beyond them at the very same distance: walk those, keep the lowest
-         * index of each side, then the nearer side (the lower index on a tie). */
-        double db = -1, da = -1;
-        uint32_t jb = UINT32_MAX, ja = UINT32_MAX;
-        if (lo > 0) {
-            size_t f = first[lo - 1];
-            db = (double)xi - sorted[f].v;
-            jb = sorted[f].j;
-            while (f > 0 && (double)xi - sorted[f - 1].v == db) {
-                f = first[f - 1];
-                jb = sorted[f].j < jb ? sorted[f].j : jb;
+                lo = search_1d(sorted, 0, k, xi);
+            uint32_t pick = pick_1d(sorted, first, last, k, xi, lo);
+            codes[i] = pick;
+            if (dist) {
+                float e = xi - centroids[pick];
+                dist[i] = e * e;
             }
-        }
-        if (lo < k) {
-            size_t l = lo;
-            da = (double)sorted[lo].v - xi;
-            ja = sorted[lo].j;
-            while (last[l] + 1 < k && (double)sorted[last[l] + 1].v - xi == da) {
-                l = last[l] + 1;
-                ja = sorted[l].j < ja ? sorted[l].j : ja;
-            }
-        }
-        uint32_t pick;
-        if (xi != xi) /* NaN: every distance is NaN and the scan keeps index 0 */
-            pick = 0;
-        else if (lo == 0)
-            pick = ja;
-        else if (lo == k || db < da)
-            pick = jb;
-        else if (da < db)
-            pick = ja;
-        else
-            pick = jb < ja ? jb : ja;
-        codes[i] = pick;
-        if (dist) {
-            float e = xi - centroids[pick];
-            dist[i] = e * e;
         }
     }
     free(sorted);
     free(first);
     return QB_OK;
+}
+
+/* The rows of a dim = 1 column by ascending value (ties by row), for assign_1d's merge; NULL with
+ * *oom = 0 if the column holds a NaN (the binary search then serves). */
+static uint32_t *order_1d(const float *x, size_t n, int *oom) {
+    *oom = 0;
+    value_index *v = malloc(n * sizeof *v);
+    uint32_t *order = malloc(n * sizeof *order);
+    if (!v || !order || n > UINT32_MAX) {
+        *oom = !v || !order;
+        free(v);
+        free(order);
+        return NULL;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (x[i] != x[i]) {
+            free(v);
+            free(order);
+            return NULL;
+        }
+        v[i] = (value_index){x[i], (uint32_t)i};
+    }
+    qsort(v, n, sizeof *v, cmp_value_index);
+    for (size_t i = 0; i < n; i++)
+        order[i] = v[i].j;
+    free(v);
+    return order;
+}
+
+int kmeans_assign_merge1d(const float *x, size_t n, const float *centroids, size_t k,
+                          uint32_t *codes, qb_error *err) {
+    int oom;
+    uint32_t *order = order_1d(x, n, &oom);
+    if (oom)
+        return qb_oom(err);
+    int s = assign_1d(x, n, 1, centroids, k, order, codes, NULL, err);
+    free(order);
+    return s;
 }
 
 void kmeans_assign_scan1d(const float *x, size_t n, size_t ld, const float *centroids, size_t k,
@@ -251,7 +339,7 @@ void kmeans_assign_scan1d(const float *x, size_t n, size_t ld, const float *cent
 int kmeans_assign(const float *x, size_t n, size_t dim, size_t ld, const float *centroids, size_t k,
                   uint32_t *codes, float *dist, qb_error *err) {
     if (dim == 1)
-        return assign_1d(x, n, ld, centroids, k, codes, dist, err);
+        return assign_1d(x, n, ld, centroids, k, NULL, codes, dist, err);
     blas_serial();
     float *cnorm = malloc(k * sizeof *cnorm);
     if (!cnorm)
@@ -277,14 +365,13 @@ int kmeans_assign(const float *x, size_t n, size_t dim, size_t ld, const float *
             if (!scores)
                 continue;
             size_t r0 = b * bs, rows = n - r0 < bs ? n - r0 : bs;
-            for (size_t i = 0; i < rows;
-                 i++) /* scores = ||c||^2 - 2 x.c, the GEMM adds the second term */
-                memcpy(scores + i * k, cnorm, k * sizeof *scores);
+            /* scores = -2 x.c by the GEMM (the factor 2 is exact), ||c||^2 added in the argmin:
+             * the same rounding as a GEMM adding -2 x.c to ||c||^2, without the copy */
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows, (int)k, (int)dim, -2.0f,
-                        x + r0 * ld, (int)ld, centroids, (int)dim, 1.0f, scores, (int)k);
+                        x + r0 * ld, (int)ld, centroids, (int)dim, 0.0f, scores, (int)k);
             for (size_t i = 0; i < rows; i++) {
                 float best;
-                uint32_t arg = kmeans_argmin(scores + i * k, k, &best);
+                uint32_t arg = argmin_off(scores + i * k, cnorm, k, &best);
                 codes[r0 + i] = arg;
                 if (dist) {
                     const float *xi = x + (r0 + i) * ld;
@@ -375,14 +462,26 @@ static void init_plusplus_scan(const float *x, size_t n, size_t dim, size_t k, g
  * ||x||^2 + ||c||^2 - 2 x.c with sgemm in fixed row blocks (clamped at 0), below that directly. */
 static int lower_d2(const float *x, size_t n, size_t dim, const float *xnorm, const float *c,
                     size_t nb, float *d2) {
-    if (dim < 16) {
+    if (dim < 16) { /* the batch transposed, so each row's nb distances are one vector loop */
+        float ct[16 * SEED_BATCH];
+        for (size_t b = 0; b < nb; b++)
+            for (size_t t = 0; t < dim; t++)
+                ct[t * nb + b] = c[b * dim + t];
 #pragma omp parallel for schedule(static) if (par_worth(n * nb * dim))
-        for (size_t i = 0; i < n; i++)
-            for (size_t b = 0; b < nb; b++) {
-                float d = sq_dist(x + i * dim, c + b * dim, dim);
-                if (d < d2[i])
-                    d2[i] = d;
+        for (size_t i = 0; i < n; i++) {
+            float acc[SEED_BATCH] = {0};
+            for (size_t t = 0; t < dim; t++) {
+                float v = x[i * dim + t];
+                for (size_t b = 0; b < nb; b++) {
+                    float e = v - ct[t * nb + b];
+                    acc[b] += e * e;
+                }
             }
+            float m = d2[i];
+            for (size_t b = 0; b < nb; b++)
+                m = acc[b] < m ? acc[b] : m;
+            d2[i] = m;
+        }
         return 0;
     }
     blas_serial();
@@ -561,14 +660,25 @@ static void repair_empty(size_t dim, size_t k, size_t *counts, float *cent) {
 }
 
 /* Lloyd iterations from the given centroids on n contiguous rows; stops early once no assignment
- * changes. Work arrays: codes, prev, order (n), counts (k), start (k + 1). */
+ * changes. For dim = 1 the rows are sorted once and each assignment is a merge. Work arrays: codes,
+ * prev, order (n), counts (k), start (k + 1). */
 static int lloyd(const float *xt, size_t nt, size_t dim, size_t k, int iters, float *centroids,
                  uint32_t *codes, uint32_t *prev, size_t *counts, size_t *start, size_t *order,
                  qb_error *err) {
+    uint32_t *sorted_rows = NULL;
+    if (dim == 1 && iters > 0) {
+        int oom;
+        sorted_rows = order_1d(xt, nt, &oom);
+        if (oom)
+            return qb_oom(err);
+    }
     for (int it = 0; it < iters; it++) {
-        int status = kmeans_assign(xt, nt, dim, dim, centroids, k, codes, NULL, err);
-        if (status)
+        int status = dim == 1 ? assign_1d(xt, nt, 1, centroids, k, sorted_rows, codes, NULL, err)
+                              : kmeans_assign(xt, nt, dim, dim, centroids, k, codes, NULL, err);
+        if (status) {
+            free(sorted_rows);
             return status;
+        }
         int changed = it == 0 || memcmp(codes, prev, nt * sizeof *codes) != 0;
         update_centroids(xt, nt, dim, k, codes, counts, start, order, centroids);
         if (!changed)
@@ -577,6 +687,7 @@ static int lloyd(const float *xt, size_t nt, size_t dim, size_t k, int iters, fl
             repair_empty(dim, k, counts, centroids);
         memcpy(prev, codes, nt * sizeof *codes);
     }
+    free(sorted_rows);
     return QB_OK;
 }
 
