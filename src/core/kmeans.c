@@ -282,30 +282,62 @@ static int assign_1d(const float *x, size_t n, size_t ld, const float *centroids
 }
 
 /* The rows of a dim = 1 column by ascending value (ties by row), for assign_1d's merge; NULL with
- * *oom = 0 if the column holds a NaN (the binary search then serves). */
+ * *oom = 0 if the column holds a NaN (the binary search then serves). A stable LSD radix sort of
+ * the floats' bits mapped to unsigned order (-0 as +0, which compare equal), three passes of 11
+ * bits, from the rows in order: the same order as sorting by (value, row). */
 static uint32_t *order_1d(const float *x, size_t n, int *oom) {
     *oom = 0;
-    value_index *v = malloc(n * sizeof *v);
-    uint32_t *order = malloc(n * sizeof *order);
-    if (!v || !order || n > UINT32_MAX) {
-        *oom = !v || !order;
-        free(v);
-        free(order);
+    if (n > UINT32_MAX)
         return NULL;
+    uint32_t *key = malloc(2 * n * sizeof *key), *order = malloc(2 * n * sizeof *order);
+    size_t *count = malloc(3 * 2048 * sizeof *count);
+    if (!key || !order || !count) {
+        *oom = 1;
+        goto fail;
     }
+    memset(count, 0, 3 * 2048 * sizeof *count);
     for (size_t i = 0; i < n; i++) {
-        if (x[i] != x[i]) {
-            free(v);
-            free(order);
-            return NULL;
-        }
-        v[i] = (value_index){x[i], (uint32_t)i};
+        if (x[i] != x[i])
+            goto fail;
+        uint32_t b;
+        float v = x[i] == 0 ? 0.0f : x[i];
+        memcpy(&b, &v, sizeof b);
+        b = b & 0x80000000u ? ~b : b | 0x80000000u;
+        key[i] = b;
+        order[i] = (uint32_t)i;
+        for (int p = 0; p < 3; p++)
+            count[p * 2048 + ((b >> (11 * p)) & 2047)]++;
     }
-    qsort(v, n, sizeof *v, cmp_value_index);
-    for (size_t i = 0; i < n; i++)
-        order[i] = v[i].j;
-    free(v);
+    uint32_t *k0 = key, *k1 = key + n, *o0 = order, *o1 = order + n;
+    for (int p = 0; p < 3; p++) {
+        size_t *c = count + p * 2048, sum = 0;
+        for (size_t v = 0; v < 2048; v++) {
+            size_t t = c[v];
+            c[v] = sum;
+            sum += t;
+        }
+        for (size_t i = 0; i < n; i++) {
+            size_t at = c[(k0[i] >> (11 * p)) & 2047]++;
+            k1[at] = k0[i];
+            o1[at] = o0[i];
+        }
+        uint32_t *t = k0;
+        k0 = k1;
+        k1 = t;
+        t = o0;
+        o0 = o1;
+        o1 = t;
+    }
+    if (o0 != order) /* three passes end in the second half */
+        memmove(order, o0, n * sizeof *order);
+    free(key);
+    free(count);
     return order;
+fail:
+    free(key);
+    free(order);
+    free(count);
+    return NULL;
 }
 
 int kmeans_assign_merge1d(const float *x, size_t n, const float *centroids, size_t k,
