@@ -4,6 +4,9 @@
 
 #include <cblas.h>
 #include <float.h>
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#endif
 #include <gsl/gsl_rng.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,12 +123,60 @@ static uint32_t argmin_v4(const float *restrict s, const float *restrict off, si
 }
 
 #if defined(__x86_64__) && defined(__GNUC__)
-typedef float v8f __attribute__((vector_size(32)));
-typedef int32_t v8i __attribute__((vector_size(32)));
-
+/* AVX2 by intrinsics: min_ps(v, b) is exactly "v < b ? v : b" (NaN and equal keep b), and the
+ * index lanes follow the same compare by a blend, so the lanes hold what the generic loop's hold
+ * with half the instructions. */
 __attribute__((target("avx2"))) static uint32_t
 argmin_v8(const float *restrict s, const float *restrict off, size_t k, float *best_out) {
-    ARGMIN_BODY(v8f, v8i, 8)
+    float best = ARGMIN_VAL(0);
+    uint32_t arg = 0;
+    size_t j = 1;
+    if (k >= 32) {
+        __m256 bv[4];
+        __m256i bi[4], cur[4];
+        const __m256i step = _mm256_set1_epi32(32);
+        for (int u = 0; u < 4; u++) {
+            bv[u] = _mm256_loadu_ps(s + 8 * u);
+            if (off)
+                bv[u] = _mm256_add_ps(_mm256_loadu_ps(off + 8 * u), bv[u]);
+            bi[u] = _mm256_setr_epi32(8 * u, 8 * u + 1, 8 * u + 2, 8 * u + 3, 8 * u + 4, 8 * u + 5,
+                                      8 * u + 6, 8 * u + 7);
+            cur[u] = _mm256_add_epi32(bi[u], step);
+        }
+        for (j = 32; j + 32 <= k; j += 32)
+            for (int u = 0; u < 4; u++) {
+                __m256 v = _mm256_loadu_ps(s + j + 8 * u);
+                if (off)
+                    v = _mm256_add_ps(_mm256_loadu_ps(off + j + 8 * u), v);
+                __m256 lt = _mm256_cmp_ps(v, bv[u], _CMP_LT_OQ);
+                bv[u] = _mm256_min_ps(v, bv[u]);
+                bi[u] = _mm256_castps_si256(
+                    _mm256_blendv_ps(_mm256_castsi256_ps(bi[u]), _mm256_castsi256_ps(cur[u]), lt));
+                cur[u] = _mm256_add_epi32(cur[u], step);
+            }
+        float lv[32];
+        int32_t li[32];
+        for (int u = 0; u < 4; u++) {
+            _mm256_storeu_ps(lv + 8 * u, bv[u]);
+            _mm256_storeu_si256((__m256i *)(li + 8 * u), bi[u]);
+        }
+        best = lv[0];
+        arg = (uint32_t)li[0];
+        for (int l = 1; l < 32; l++)
+            if (lv[l] < best || (lv[l] == best && (uint32_t)li[l] < arg)) {
+                best = lv[l];
+                arg = (uint32_t)li[l];
+            }
+    }
+    for (; j < k; j++) { /* indices above every lane's: strict < keeps the first minimum */
+        float v = ARGMIN_VAL(j);
+        if (v < best) {
+            best = v;
+            arg = (uint32_t)j;
+        }
+    }
+    *best_out = best;
+    return arg;
 }
 
 static uint32_t argmin_off(const float *restrict s, const float *restrict off, size_t k,
