@@ -46,9 +46,9 @@ def load(spec):
         return np.ascontiguousarray(f[name or "/matrix"][:], dtype="float32")
 
 
-def faiss_pq(x, m, nbits, iters, seed):
+def faiss_pq(x, m, nbits, iters, seed, threads=1):
     import faiss
-    faiss.omp_set_num_threads(1)  # as ours: 2 OpenMP threads on 2 cores run many times slower
+    faiss.omp_set_num_threads(threads)  # 1 as ours: 2 OpenMP threads on 2 busy cores can be slower
     pq = faiss.ProductQuantizer(x.shape[1], m, nbits)
     pq.cp.niter, pq.cp.seed = iters, seed
     t0 = time.perf_counter()
@@ -80,6 +80,92 @@ def faiss_opq(x, m, nbits, rounds, iters, seed):
     t2 = time.perf_counter()
     return {"mse": float(((x - y) ** 2).mean()), "seconds_quantize": t1 - t0,
             "seconds_dequantize": t2 - t1}
+
+
+def timed(cmd, threads=2):
+    """Runs one qetbench command under /usr/bin/time: its stdout, wall seconds, peak RSS MB."""
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads), OMP_WAIT_POLICY="passive")
+    p = subprocess.run(["/usr/bin/time", "-v", *map(str, cmd)], capture_output=True, text=True,
+                       env=env)
+    if p.returncode:
+        raise subprocess.CalledProcessError(p.returncode, cmd, p.stdout, p.stderr)
+    wall = re.search(r"Elapsed \(wall clock\) time.*: (?:(\d+):)?(\d+):([\d.]+)", p.stderr)
+    rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", p.stderr)
+    secs = (int(wall.group(1) or 0) * 3600 + int(wall.group(2)) * 60 +
+            float(wall.group(3))) if wall else float("nan")
+    return p.stdout, secs, int(rss.group(1)) / 1024 if rss else float("nan")
+
+
+def paper_rows(row, md, reps):
+    """The paper's shapes (opt-in: minutes): PQ and QET (l = 1) with our default k-means++ and
+    PQ with random init against faiss's ProductQuantizer (random init, the faster of 1 and 2
+    threads), m = 8, k = 256 and 1024, 10 Lloyd iterations; peak memory against the input."""
+    sets = [("synthetic", 11008, 4096), ("gaussian", 1000000, 256)]
+    md += ["", "## The paper's shapes against faiss (m = 8, 10 k-means iterations; ours on 2 "
+           "threads; faiss random init, the faster of 1 and 2 threads; medians of %d runs)" % reps,
+           "", "| data | k | method | ours s | faiss s | ratio | ours MSE | faiss MSE | MSE ratio "
+           "| peak RSS MB | input MB | RSS / input |", "|---|---|---|---|---|---|---|---|---|---|"
+           "---|---|"]
+    for kind, n, d in sets:
+        path = os.path.join(DATA, "%s-%dx%d.h5" % (kind[:5], n, d))
+        if not os.path.exists(path):
+            qb("gen", kind, "--n", n, "--d", d, "--seed", 1, "-o", path)
+        x = load(path)
+        in_mb = x.nbytes / 2**20
+        name = "%s %dx%d" % (kind, n, d)
+        for k in (256, 1024):
+            ref = []
+            for r in range(reps):
+                log("faiss pq k=%d on %s" % (k, name))
+                ref.append(min((faiss_pq(x, 8, k.bit_length() - 1, 10, r + 1, t)
+                                for t in (1, 2)), key=lambda v: v["seconds_quantize"]))
+            for label, extra in (("pq kmeans++", {}), ("pq random", {"kmeans-init": "random"}),
+                                 ("qet l=1 kmeans++", {"method": "qet", "iterations": 1})):
+                opts = {"method": "pq", "ks": k, "subspaces": 8, "kmeans-iters": 10, **extra}
+                mine = []
+                for r in range(reps):
+                    log("%s k=%d on %s" % (label, k, name))
+                    cmd = [QB, "quantize", "--data", path, "--json", "--seed", r + 1]
+                    for key, v in opts.items():
+                        cmd += ["--" + key, v]
+                    out, wall, rss = timed(cmd)
+                    j = json.loads(out)
+                    j["rss"] = rss
+                    mine.append(j)
+                what = "%s k=%d" % (label, k)
+                q = row("paper", name, what, "quantize_s", med(mine, "seconds_quantize"),
+                        med(ref, "seconds_quantize"), "faiss")
+                e = row("paper", name, what, "mse", med(mine, "mse"), med(ref, "mse"), "faiss")
+                row("paper", name, what, "peak_rss_MB", med(mine, "rss"), in_mb, "input")
+                md.append("| %s | %d | %s | %.2f | %.2f | %.2f | %.6g | %.6g | %.3f | %.0f | %.0f "
+                          "| %.2f |" % (name, k, label, med(mine, "seconds_quantize"),
+                                        med(ref, "seconds_quantize"), q, med(mine, "mse"),
+                                        med(ref, "mse"), e, med(mine, "rss"), in_mb,
+                                        med(mine, "rss") / in_mb))
+
+
+def cost_growth(row, md):
+    """How PQ's quantize time grows with n, d and k (1 thread, m = 8, 10 iterations, k-means++):
+    each row doubles or quadruples one of them from the base, next to the growth n * d * k alone
+    would give (the Lloyd GEMMs), so a regression shows as a ratio."""
+    base = (20000, 128, 256)
+    shapes = [base, (40000, 128, 256), (80000, 128, 256), (20000, 256, 256), (20000, 512, 256),
+              (20000, 128, 512), (20000, 128, 1024)]
+    md += ["", "## Cost against n, d and k (PQ, m = 8, 10 k-means iterations, k-means++, 1 "
+           "thread, Gaussian data; ratios to the first row)", "",
+           "| n | d | k | quantize s | ratio | n*d*k ratio |", "|---|---|---|---|---|---|"]
+    t0 = None
+    for n, d, k in shapes:
+        path = os.path.join(DATA, "gauss-%dx%d.h5" % (n, d))
+        if not os.path.exists(path):
+            qb("gen", "gaussian", "--n", n, "--d", d, "--seed", 1, "-o", path)
+        log("cost growth %dx%d k=%d" % (n, d, k))
+        j = ours(path, threads=1, method="pq", ks=k, subspaces=8, kmeans_iters=10)
+        t = j["seconds_quantize"]
+        t0 = t0 or t
+        work = n * d * k / (base[0] * base[1] * base[2])
+        row("growth", "%dx%d" % (n, d), "k=%d" % k, "quantize_s", t, t0, "base")
+        md.append("| %d | %d | %d | %.3f | %.2f | %.0f |" % (n, d, k, t, t / t0, work))
 
 
 def med(rows, key):
@@ -116,6 +202,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--quick", action="store_true", help="one small matrix, one repeat")
+    ap.add_argument("--paper", action="store_true",
+                    help="add the paper's shapes (11008x4096, 1Mx256) against faiss: minutes")
     a = ap.parse_args()
     reps = 1 if a.quick else a.repeat
     os.makedirs(OUT, exist_ok=True)
@@ -223,6 +311,11 @@ def main():
             rows.append(["throughput", name, label, "decode_rows_per_s", dec, "", "", ""])
             md.append("| %s | %s | %s | %.3f | %.3g | %.3g | %.6g |" % (
                 name, label, size, j["seconds_fit"], enc, dec, j["mse"]))
+
+    if not a.quick:
+        cost_growth(row, md)
+    if a.paper:
+        paper_rows(row, md, 1 if a.quick else min(reps, 2))
 
     md += ["", "## Wall time and peak memory", "", "| run | wall s | peak RSS MB | input MB | "
            "RSS / input |", "|---|---|---|---|---|"]

@@ -10,10 +10,17 @@
 
 #include "error.h"
 
-typedef enum { KMEANS_INIT_PLUSPLUS = 0, KMEANS_INIT_RANDOM = 1 } kmeans_init;
+/* KMEANS_INIT_PLUSPLUS draws k-means++'s centroids with the rows rescanned once per batch (one
+ * GEMM); KMEANS_INIT_PLUSPLUS_SCAN is the same law one centroid and one rescan at a time, the
+ * reference the batched one is tested against (no config name reaches it). */
+typedef enum {
+    KMEANS_INIT_PLUSPLUS = 0,
+    KMEANS_INIT_RANDOM = 1,
+    KMEANS_INIT_PLUSPLUS_SCAN = 2
+} kmeans_init;
 
 typedef struct {
-    int iters;                   /* Lloyd iterations (default 25) */
+    int iters;                   /* Lloyd iterations (default 25; 0: the seeds alone) */
     kmeans_init init;            /* default k-means++ */
     int max_points_per_centroid; /* train on at most k * this many rows (default 256; 0: all) */
 } kmeans_config;
@@ -34,15 +41,27 @@ int kmeans_refine(const float *x, size_t n, size_t dim, size_t ld, size_t k, int
                   float *centroids, qb_error *err);
 
 /* Index of the nearest centroid for each row (ties: lowest index), via ||c||^2 - 2 x.c with sgemm
- * in row blocks. dist (optional, may be NULL): the squared distance to it. */
+ * in row blocks; for dim = 1 by |x - c| exactly, with a binary search over the sorted centroids
+ * (equal to kmeans_assign_scan1d). dist (optional, may be NULL): the squared distance to it. */
 int kmeans_assign(const float *x, size_t n, size_t dim, size_t ld, const float *centroids, size_t k,
                   uint32_t *codes, float *dist, qb_error *err);
 
 /* Index of the smallest of s[0..k-1], the first one on ties (vectorised; equal to a plain scan). */
 uint32_t kmeans_argmin(const float *s, size_t k, float *best);
+/* The same for off[j] + s[j] (each sum rounded once), as the assignment uses it. */
+uint32_t kmeans_argmin_offset(const float *s, const float *off, size_t k, float *best);
 
 /* The same, by a plain loop: the reference the BLAS path is tested against. */
 void kmeans_assign_naive(const float *x, size_t n, size_t dim, size_t ld, const float *centroids,
                          size_t k, uint32_t *codes);
+
+/* dim = 1, by a plain scan of |x - c_j| in double (ties: lowest index): what the dim = 1 path of
+ * kmeans_assign is tested against. */
+/* dim = 1 on n contiguous values as Lloyd's iterations assign them: the rows sorted once, then
+ * one merge with the sorted centroids (equal to kmeans_assign_scan1d; exposed for its test). */
+int kmeans_assign_merge1d(const float *x, size_t n, const float *centroids, size_t k,
+                          uint32_t *codes, qb_error *err);
+void kmeans_assign_scan1d(const float *x, size_t n, size_t ld, const float *centroids, size_t k,
+                          uint32_t *codes);
 
 #endif
