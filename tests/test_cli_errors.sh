@@ -75,6 +75,33 @@ expect_error gen-inf-data "contains Inf" gen gaussian --n 4 --d 4 --sd 1e300
 python3 -c 'import json, sys; r = json.load(open(sys.argv[1])); sys.exit(0 if r["mre"] is None and "mre undefined" in r["note"] else 1)' "$dir/json" ||
     { echo "FAIL zero matrix JSON: $(cat "$dir/json")"; fail=1; }
 
+# a sweep refused for its input writes nothing: no results directory, no experiment.lua over a
+# kept one, no runs.log line; one cell too big for the machine is refused before it starts
+run_refused() { # NAME PATTERN CONFIG_TEXT
+    printf '%s\n' "$3" >"$dir/$1.lua"
+    mkdir -p "$dir/kept" && echo "-- kept" >"$dir/kept/experiment.lua"
+    for out in "$dir/new-$1" "$dir/kept"; do
+        "$Q" run "$dir/$1.lua" --out "$out" >/dev/null 2>"$dir/err" </dev/null
+        local rc=$?
+        if [ $rc -ne 2 ] || [ "$(wc -l <"$dir/err")" -ne 1 ] || ! grep -q -- "$2" "$dir/err"; then
+            echo "FAIL run $1: exit $rc: $(cat "$dir/err")"
+            fail=1
+        elif [ -e "$dir/new-$1" ] || [ "$(cat "$dir/kept/experiment.lua")" != "-- kept" ] ||
+            [ -e "$dir/kept/runs.log" ]; then
+            echo "FAIL run $1: wrote $(ls -A "$dir/new-$1" "$dir/kept" 2>&1 | tr '\n' ' ')"
+            fail=1
+        else
+            echo "ok   run $1: $(cat "$dir/err")"
+        fi
+    done
+}
+run_refused bad-checkpoint "no complete llama2.c header" "return { datasets = { { name = 'm',
+  model = { checkpoint = '$dir/text.h5', target = 'kv' } } }, methods = { 'rtn' }, ratios = { 8 } }"
+run_refused bad-file "text.h5" "return { datasets = { { name = 'f', file = '$dir/text.h5' } },
+  methods = { 'rtn' }, ratios = { 8 } }"
+run_refused too-big "one cell needs about 9600.0 GB" "return { datasets = { { name = 'huge',
+  n = 1e9, d = 1e3 } }, methods = { 'rtn' }, ratios = { 8 } }"
+
 # a good run still works and writes its file
 "$Q" quantize --data "$dir/good.h5" --method pq --subspaces 4 --ratio 4 --json \
     --save-reconstruction "$dir/recon.h5" >"$dir/json" || { echo "FAIL good run"; fail=1; }

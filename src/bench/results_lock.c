@@ -63,6 +63,14 @@ void results_lock_release(results_lock *lk) {
     lk->fd = -1;
 }
 
+void results_lock_discard(results_lock *lk, const char *dir) {
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%s", dir, LOCK_FILE);
+    if (lk->fd >= 0)
+        unlink(path); /* while still held: no other run can be waiting on this file */
+    results_lock_release(lk);
+}
+
 /* The PID of a temporary's name (NAME.tmp.PID or NAME.tmp-PID), or 0 when it is not one. */
 static long temporary_pid(const char *name) {
     const char *t = strstr(name, ".tmp");

@@ -18,6 +18,8 @@ typedef struct {
  * system has no locks, a warning on stderr, and the run goes on unguarded. */
 int results_lock_take(results_lock *lk, const char *dir, const char *command, qb_error *err);
 void results_lock_release(results_lock *lk);
+/* Releases the lock and removes its file: for a run that wrote nothing else into DIR. */
+void results_lock_discard(results_lock *lk, const char *dir);
 
 /* Removes DIR's temporaries (NAME.tmp.PID, NAME.tmp-PID, also under DIR/figures/) whose process
  * is gone; call with the lock held. Returns how many. */

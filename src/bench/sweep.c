@@ -388,6 +388,52 @@ static int write_plan(const char *name, const sweep_cell *cells, size_t n, const
     return s;
 }
 
+/* Peak memory of one cell beyond the shared input, per byte of its matrix: the reconstruction
+ * and the training copies (measured 2.1-2.3 x the input at the paper's shapes, input included). */
+#define CELL_MEMORY_PER_INPUT 1.4
+
+/* Refuses, before any cell runs, a matrix whose one cell cannot fit this machine's memory, and
+ * warns when the cells running side by side (one per thread) may not. */
+static int check_memory(const sweep_config *c, const matrix *loaded, const sweep_cell *cells,
+                        const size_t *todo, size_t n_todo, qb_error *err) {
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
+    if (pages <= 0 || page <= 0)
+        return QB_OK;
+    double machine = (double)pages * (double)page, shared = 0, cell_max = 0;
+    size_t worst = 0;
+    for (size_t d = 0; d < c->n_datasets; d++)
+        shared += 4.0 * (double)loaded[d].rows * (double)loaded[d].cols;
+    for (size_t i = 0; i < n_todo; i++) {
+        const dataset_spec *ds = &c->datasets[cells[todo[i]].dataset];
+        size_t d = cells[todo[i]].dataset;
+        double input = ds->kind == DATASET_FILE
+                           ? 4.0 * (double)loaded[d].rows * (double)loaded[d].cols
+                           : 4.0 * (double)ds->n * (double)ds->d;
+        double need = input * CELL_MEMORY_PER_INPUT + (ds->kind == DATASET_FILE ? 0 : input);
+        if (need > cell_max)
+            cell_max = need, worst = d;
+    }
+    const double gb = 1e9;
+    if (shared + cell_max > machine)
+        return qb_fail(err,
+                       "dataset '%s': one cell needs about %.1f GB (its matrix, reconstruction "
+                       "and training copies, besides %.1f GB of loaded data), more than this "
+                       "machine's %.1f GB",
+                       c->datasets[worst].name, cell_max / gb, shared / gb, machine / gb);
+    int threads = 1;
+#ifdef _OPENMP
+    threads = omp_get_max_threads();
+#endif
+    size_t side_by_side = (size_t)threads < n_todo ? (size_t)threads : n_todo;
+    if (shared + (double)side_by_side * cell_max > machine)
+        fprintf(stderr,
+                "warning: %zu cells side by side on '%s' may need about %.1f GB, more than this "
+                "machine's %.1f GB; fewer --threads would be safer\n",
+                side_by_side, c->datasets[worst].name,
+                (shared + (double)side_by_side * cell_max) / gb, machine / gb);
+    return QB_OK;
+}
+
 int sweep_run(const sweep_config *c, const sweep_options *o, qb_error *err) {
     /* A dry run writes nothing but a shard's plan. */
     int s = o->dry_run && !o->sharded ? QB_OK : results_mkdirs(o->out_dir, err);
@@ -478,6 +524,10 @@ int sweep_run(const sweep_config *c, const sweep_options *o, qb_error *err) {
                 s = queries_truth(&sq[d].q, &loaded[d], &sq[d].truth, &sq[d].k, err);
         }
     }
+    if (!s)
+        s = check_memory(c, loaded, cells, todo, n_todo, err);
+    if (!s && o->before_cells)
+        s = o->before_cells(o->ctx, err);
     if (!s)
         fprintf(stderr, "%s: %zu cells (%zu in this shard), %zu already done, %zu to run\n",
                 c->name, n_cells, n_shard, n_shard - n_todo, n_todo);

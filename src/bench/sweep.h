@@ -104,6 +104,11 @@ typedef struct {
     const char *config_path;
     int sharded; /* --shard given: record the shard's cells in out_dir (shard.h) first */
     int dry_run; /* count the cells (and record the shard's), run none */
+    /* Called once the data, models and queries are read and checked, before the first cell runs
+     * (NULL: none): what the caller writes beside the results waits until the input is known
+     * good. A non-zero return stops the run. */
+    int (*before_cells)(void *ctx, qb_error *err);
+    void *ctx;
 } sweep_options;
 
 /* Runs every cell of the shard not already in out_dir's results, in parallel over the OpenMP

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -70,6 +71,19 @@ static int keep_experiment(const char *dir, const char *config_path, qb_error *e
     return s;
 }
 
+/* sweep_options.before_cells: the experiment is kept once its input has been read and checked,
+ * so a run refused for bad data writes nothing. */
+typedef struct {
+    const char *dir, *config_path;
+    int kept;
+} keep_ctx;
+static int keep_before_cells(void *ctx, qb_error *err) {
+    keep_ctx *k = ctx;
+    int s = keep_experiment(k->dir, k->config_path, err);
+    k->kept = !s;
+    return s;
+}
+
 /* One line per run in DIR/runs.log: when, how long, on what, with what outcome. */
 static void log_run(const char *dir, const char *config_path, time_t start, double wall,
                     const sweep_options *o, int status) {
@@ -102,7 +116,7 @@ int cmd_run(int argc, char **argv, qb_error *err) {
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     const char *out = NULL;
-    sweep_options o = {NULL, 0, 1, NULL, 0, 0};
+    sweep_options o = {.shards = 1};
     plot_options po = {1, CLAIMS_DEFAULT_MARGIN};
     lua_config_options lo = {0};
     int c, s = QB_OK;
@@ -169,6 +183,8 @@ int cmd_run(int argc, char **argv, qb_error *err) {
     o.out_dir = dir;
     /* One writer per directory, from the first row to the last figure (a dry run without a
      * shard writes nothing, and makes no directory). */
+    struct stat before;
+    int dir_existed = stat(dir, &before) == 0;
     results_lock lock = {-1};
     char command[4200];
     snprintf(command, sizeof command, "qetbench run %s", o.config_path);
@@ -179,11 +195,14 @@ int cmd_run(int argc, char **argv, qb_error *err) {
         fprintf(stderr, "%s: removed %zu temporaries left by a killed run\n", dir, stale);
     time_t start = time(NULL);
     double t0 = metrics_now();
-    if (!s && !o.dry_run)
-        s = keep_experiment(dir, o.config_path, err);
+    keep_ctx keep = {dir, o.config_path, 0};
+    if (!o.dry_run) {
+        o.before_cells = keep_before_cells;
+        o.ctx = &keep;
+    }
     if (!s)
         s = sweep_run(cfg, &o, err);
-    if (!o.dry_run)
+    if (keep.kept)
         log_run(dir, o.config_path, start, metrics_now() - t0, &o, s);
     int plots = cfg->plots && o.shards == 1 && !o.dry_run;
     free(cfg);
@@ -191,6 +210,10 @@ int cmd_run(int argc, char **argv, qb_error *err) {
         s = plot_all(dir, &po, err);
     if (!s && plots)
         s = report_write(dir, NULL, err);
+    if (s && !keep.kept && !dir_existed && !o.sharded) {
+        results_lock_discard(&lock, dir); /* refused before anything ran: leave no trace */
+        rmdir(dir);
+    }
     results_lock_release(&lock);
     if (!s && !o.dry_run)
         fprintf(stderr, "results in %s/ (results.csv, results.h5, summary.csv%s)\n", dir,
