@@ -419,6 +419,23 @@ void kmeans_assign_scan1d(const float *x, size_t n, size_t ld, const float *cent
     }
 }
 
+static float sq_dist(const float *a, const float *b, size_t dim) {
+    float s = 0;
+    for (size_t t = 0; t < dim; t++) {
+        float e = a[t] - b[t];
+        s += e * e;
+    }
+    return s;
+}
+
+/* ||a||^2, summed in order (every caller's norms round alike). */
+static float sq_norm(const float *a, size_t dim) {
+    float s = 0;
+    for (size_t t = 0; t < dim; t++)
+        s += a[t] * a[t];
+    return s;
+}
+
 int kmeans_assign(const float *x, size_t n, size_t dim, size_t ld, const float *centroids, size_t k,
                   uint32_t *codes, float *dist, qb_error *err) {
     if (dim == 1)
@@ -427,12 +444,8 @@ int kmeans_assign(const float *x, size_t n, size_t dim, size_t ld, const float *
     float *cnorm = malloc(k * sizeof *cnorm);
     if (!cnorm)
         return qb_oom(err);
-    for (size_t j = 0; j < k; j++) {
-        float s = 0;
-        for (size_t t = 0; t < dim; t++)
-            s += centroids[j * dim + t] * centroids[j * dim + t];
-        cnorm[j] = s;
-    }
+    for (size_t j = 0; j < k; j++)
+        cnorm[j] = sq_norm(centroids + j * dim, dim);
     size_t bs = block_rows(k);
     size_t nblocks = (n + bs - 1) / bs;
     int failed = 0;
@@ -470,15 +483,6 @@ int kmeans_assign(const float *x, size_t n, size_t dim, size_t ld, const float *
     }
     free(cnorm);
     return failed ? qb_oom(err) : QB_OK;
-}
-
-static float sq_dist(const float *a, const float *b, size_t dim) {
-    float s = 0;
-    for (size_t t = 0; t < dim; t++) {
-        float e = a[t] - b[t];
-        s += e * e;
-    }
-    return s;
 }
 
 void kmeans_assign_naive(const float *x, size_t n, size_t dim, size_t ld, const float *centroids,
@@ -569,12 +573,8 @@ static int lower_d2(const float *x, size_t n, size_t dim, const float *xnorm, co
     }
     blas_serial();
     float cn[SEED_BATCH];
-    for (size_t b = 0; b < nb; b++) {
-        float t = 0;
-        for (size_t u = 0; u < dim; u++)
-            t += c[b * dim + u] * c[b * dim + u];
-        cn[b] = t;
-    }
+    for (size_t b = 0; b < nb; b++)
+        cn[b] = sq_norm(c + b * dim, dim);
     const size_t bs = 256;
     size_t nblocks = (n + bs - 1) / bs;
     int failed = 0;
@@ -627,12 +627,8 @@ static int init_plusplus(const float *x, size_t n, size_t dim, size_t k, gsl_rng
 #pragma omp parallel for schedule(static) if (par_worth(n * dim))
     for (size_t i = 0; i < n; i++) {
         d2[i] = sq_dist(x + i * dim, cent, dim);
-        if (xnorm) {
-            float t = 0;
-            for (size_t u = 0; u < dim; u++)
-                t += x[i * dim + u] * x[i * dim + u];
-            xnorm[i] = t;
-        }
+        if (xnorm)
+            xnorm[i] = sq_norm(x + i * dim, dim);
     }
     d2[first] = 0;
     size_t c = 1, picked[SEED_BATCH];
