@@ -2,6 +2,7 @@
 #include "stats.h"
 
 #include <gsl/gsl_cdf.h>
+#include <gsl/gsl_statistics_double.h>
 #include <math.h>
 #include <stdlib.h>
 
@@ -129,59 +130,23 @@ int stats_holm(const double *p, size_t n, double alpha, int *reject, qb_error *e
     return QB_OK;
 }
 
-typedef struct {
-    double v;
-    size_t i;
-} ranked;
-
-static int ranked_cmp(const void *pa, const void *pb) {
-    const ranked *a = pa, *b = pb;
-    return a->v < b->v ? -1 : a->v > b->v ? 1 : a->i < b->i ? -1 : a->i > b->i;
-}
-
-/* Mean ranks (1-based) of v[0..n) into r: ties share the mean of the ranks they span. */
-static void mean_ranks(const double *v, size_t n, ranked *tmp, double *r) {
-    for (size_t i = 0; i < n; i++)
-        tmp[i] = (ranked){v[i], i};
-    qsort(tmp, n, sizeof *tmp, ranked_cmp);
-    for (size_t i = 0; i < n;) {
-        size_t j = i + 1;
-        while (j < n && tmp[j].v == tmp[i].v)
-            j++;
-        for (size_t k = i; k < j; k++)
-            r[tmp[k].i] = (double)(i + j + 1) / 2.0;
-        i = j;
-    }
-}
-
 double stats_spearman(const double *x, const double *y, size_t n) {
-    double *xs = calloc(n + 1, sizeof *xs), *ys = calloc(n + 1, sizeof *ys),
-           *rx = malloc((n + 1) * sizeof *rx), *ry = malloc((n + 1) * sizeof *ry);
-    ranked *tmp = malloc((n + 1) * sizeof *tmp);
+    /* the complete pairs, then GSL's rank correlation (ties share their mean rank) */
+    double *xs = malloc((n + 1) * sizeof *xs), *ys = malloc((n + 1) * sizeof *ys),
+           *work = malloc((2 * n + 1) * sizeof *work);
     size_t m = 0;
     double rho = NAN;
-    if (xs && ys && rx && ry && tmp) {
+    if (xs && ys && work) {
         for (size_t i = 0; i < n; i++)
             if (!isnan(x[i]) && !isnan(y[i])) {
                 xs[m] = x[i];
                 ys[m++] = y[i];
             }
-        mean_ranks(xs, m, tmp, rx);
-        mean_ranks(ys, m, tmp, ry);
-        double mean = (double)(m + 1) / 2.0, sxy = 0, sxx = 0, syy = 0;
-        for (size_t i = 0; i < m; i++) {
-            double dx = rx[i] - mean, dy = ry[i] - mean;
-            sxy += dx * dy;
-            sxx += dx * dx;
-            syy += dy * dy;
-        }
-        if (m >= 3 && sxx > 0 && syy > 0)
-            rho = sxy / sqrt(sxx * syy);
+        if (m >= 3)
+            rho = gsl_stats_spearman(xs, 1, ys, 1, m, work);
     }
     free(xs);
     free(ys);
-    free(rx);
-    free(ry);
-    free(tmp);
-    return rho;
+    free(work);
+    return isfinite(rho) ? rho : NAN; /* a constant side has no ranks to correlate */
 }
