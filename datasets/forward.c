@@ -233,13 +233,17 @@ done:
     return s;
 }
 
-double forward_log_prob(const float *logits, size_t vocab, int token) {
+double forward_log_sum_exp(const float *logits, size_t vocab) {
     double mx = logits[0], sum = 0;
     for (size_t i = 1; i < vocab; i++)
         mx = logits[i] > mx ? logits[i] : mx;
     for (size_t i = 0; i < vocab; i++)
-        sum += exp(logits[i] - mx);
-    return logits[token] - mx - log(sum);
+        sum += exp((double)logits[i] - mx);
+    return mx + log(sum);
+}
+
+double forward_log_prob(const float *logits, size_t vocab, int token) {
+    return logits[token] - forward_log_sum_exp(logits, vocab);
 }
 
 int forward_argmax(const float *logits, size_t vocab) {

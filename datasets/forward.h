@@ -49,6 +49,8 @@ void forward_free(forward_state *s);
 typedef int (*forward_kv_hook)(void *ctx, size_t layer, matrix *k, matrix *v, qb_error *err);
 int forward_sequence(const llama2c_model *m, const int *tokens, size_t n, forward_kv_hook hook,
                      void *ctx, matrix *logits, qb_error *err);
+/* log sum exp(logits), in double (the softmax's normaliser). */
+double forward_log_sum_exp(const float *logits, size_t vocab);
 /* log softmax(logits)[token]. */
 double forward_log_prob(const float *logits, size_t vocab, int token);
 int forward_argmax(const float *logits, size_t vocab);

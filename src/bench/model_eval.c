@@ -3,6 +3,8 @@
 #include "model_eval.h"
 
 #include <errno.h>
+#include <gsl/gsl_sort_double.h>
+#include <gsl/gsl_statistics_double.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -152,12 +154,7 @@ static int sample_tokens(model_bench *mb, qb_error *err) {
 
 /* log softmax of a float row, in double. */
 static void log_softmax(const float *x, size_t n, double *out) {
-    double mx = x[0], sum = 0;
-    for (size_t i = 1; i < n; i++)
-        mx = x[i] > mx ? x[i] : mx;
-    for (size_t i = 0; i < n; i++)
-        sum += exp((double)x[i] - mx);
-    double lse = mx + log(sum);
+    double lse = forward_log_sum_exp(x, n);
     for (size_t i = 0; i < n; i++)
         out[i] = (double)x[i] - lse;
 }
@@ -183,11 +180,6 @@ void model_position_measures(const matrix *fp32, const matrix *q, const int *tok
         agree[i] = forward_argmax(a, V) == forward_argmax(b, V);
     }
     free(la);
-}
-
-static int cmp_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
 }
 
 /* ---- opening: model, text, fp32 logits ---- */
@@ -513,11 +505,10 @@ int model_bench_eval(const model_bench *mb, model_quant_fn quant, void *ctx, mod
     sum_finish(&total, sp->target == MODEL_TARGET_KV ? mb->model.kv_dim : (size_t)mb->model.cfg.dim,
                &out->quant);
     out->matrices = total.matrices;
-    qsort(kl, P, sizeof *kl, cmp_double);
-    double at = 0.99 * (double)(P - 1); /* linear between order statistics (numpy's default) */
-    size_t lo = (size_t)at;
+    gsl_sort(kl, 1, P);
     cell_model *md = &out->quant.model;
-    md->kl_p99 = lo + 1 < P ? kl[lo] + (at - (double)lo) * (kl[lo + 1] - kl[lo]) : kl[lo];
+    /* linear between order statistics (numpy's default) */
+    md->kl_p99 = gsl_stats_quantile_from_sorted_data(kl, 1, P, 0.99);
     md->kl_mean = skl / (double)P;
     md->ppl = exp(snq / (double)P);
     md->ppl_fp32 = exp(snf / (double)P);
