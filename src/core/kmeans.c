@@ -126,6 +126,17 @@ static uint32_t argmin_v4(const float *restrict s, const float *restrict off, si
 /* AVX2 by intrinsics: min_ps(v, b) is exactly "v < b ? v : b" (NaN and equal keep b), and the
  * index lanes follow the same compare by a blend, so the lanes hold what the generic loop's hold
  * with half the instructions. */
+/* Lane by lane, (v, i) becomes (w, j) where (w, j) is the smaller pair by value, then index. */
+__attribute__((target("avx2"))) static inline void lanes_merge8(__m256 *v, __m256i *i, __m256 w,
+                                                                __m256i j) {
+    __m256 take = _mm256_or_ps(_mm256_cmp_ps(w, *v, _CMP_LT_OQ),
+                               _mm256_and_ps(_mm256_cmp_ps(w, *v, _CMP_EQ_OQ),
+                                             _mm256_castsi256_ps(_mm256_cmpgt_epi32(*i, j))));
+    *v = _mm256_blendv_ps(*v, w, take);
+    *i = _mm256_castps_si256(
+        _mm256_blendv_ps(_mm256_castsi256_ps(*i), _mm256_castsi256_ps(j), take));
+}
+
 __attribute__((target("avx2"))) static uint32_t
 argmin_v8(const float *restrict s, const float *restrict off, size_t k, float *best_out) {
     float best = ARGMIN_VAL(0);
@@ -154,19 +165,20 @@ argmin_v8(const float *restrict s, const float *restrict off, size_t k, float *b
                     _mm256_blendv_ps(_mm256_castsi256_ps(bi[u]), _mm256_castsi256_ps(cur[u]), lt));
                 cur[u] = _mm256_add_epi32(cur[u], step);
             }
-        float lv[32];
-        int32_t li[32];
-        for (int u = 0; u < 4; u++) {
-            _mm256_storeu_ps(lv + 8 * u, bv[u]);
-            _mm256_storeu_si256((__m256i *)(li + 8 * u), bi[u]);
-        }
-        best = lv[0];
-        arg = (uint32_t)li[0];
-        for (int l = 1; l < 32; l++)
-            if (lv[l] < best || (lv[l] == best && (uint32_t)li[l] < arg)) {
-                best = lv[l];
-                arg = (uint32_t)li[l];
-            }
+        /* the 32 lanes merged by (value, index) in a tree of vector steps: the same answer as
+         * a scan of them in order, without 32 scalar compares per row (half the cost at k = 256) */
+        lanes_merge8(&bv[0], &bi[0], bv[1], bi[1]);
+        lanes_merge8(&bv[2], &bi[2], bv[3], bi[3]);
+        lanes_merge8(&bv[0], &bi[0], bv[2], bi[2]);
+        __m256 v = bv[0];
+        __m256i i = bi[0];
+        lanes_merge8(&v, &i, _mm256_permute2f128_ps(v, v, 1), _mm256_permute2x128_si256(i, i, 1));
+        lanes_merge8(&v, &i, _mm256_permute_ps(v, 0x4e),
+                     _mm256_castps_si256(_mm256_permute_ps(_mm256_castsi256_ps(i), 0x4e)));
+        lanes_merge8(&v, &i, _mm256_permute_ps(v, 0xb1),
+                     _mm256_castps_si256(_mm256_permute_ps(_mm256_castsi256_ps(i), 0xb1)));
+        best = _mm256_cvtss_f32(v);
+        arg = (uint32_t)_mm256_cvtsi256_si32(i);
     }
     for (; j < k; j++) { /* indices above every lane's: strict < keeps the first minimum */
         float v = ARGMIN_VAL(j);
