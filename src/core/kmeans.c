@@ -154,6 +154,7 @@ argmin_v8(const float *restrict s, const float *restrict off, size_t k, float *b
                                       8 * u + 6, 8 * u + 7);
             cur[u] = _mm256_add_epi32(bi[u], step);
         }
+        const __m256i bi0 = bi[0];
         for (j = 32; j + 32 <= k; j += 32)
             for (int u = 0; u < 4; u++) {
                 __m256 v = _mm256_loadu_ps(s + j + 8 * u);
@@ -165,6 +166,13 @@ argmin_v8(const float *restrict s, const float *restrict off, size_t k, float *b
                     _mm256_blendv_ps(_mm256_castsi256_ps(bi[u]), _mm256_castsi256_ps(cur[u]), lt));
                 cur[u] = _mm256_add_epi32(cur[u], step);
             }
+        for (; j + 8 <= k; j += 8) { /* what is left of k, 8 at a time, into the first lanes */
+            __m256 v = _mm256_loadu_ps(s + j);
+            if (off)
+                v = _mm256_add_ps(_mm256_loadu_ps(off + j), v);
+            __m256i at = _mm256_add_epi32(_mm256_set1_epi32((int32_t)j), bi0);
+            lanes_merge8(&bv[0], &bi[0], v, at);
+        }
         /* the 32 lanes merged by (value, index) in a tree of vector steps: the same answer as
          * a scan of them in order, without 32 scalar compares per row (half the cost at k = 256) */
         lanes_merge8(&bv[0], &bi[0], bv[1], bi[1]);
