@@ -51,75 +51,72 @@ static size_t block_rows(size_t k) {
     return b;
 }
 
-/* Index of the smallest s[j] (the first one on ties). 4 * W running minima in four W-wide
- * vectors (GNU vector extensions) hold the best value and its index per lane; the lanes are merged
+/* Index of the smallest s[j] (the first one on ties). 16 running minima in four 4-wide vectors
+ * (GNU vector extensions) hold the best value and its index per lane; the lanes are merged
  * by (value, index), which gives the answer of a left-to-right scan. Compares and selects are
- * exact, so the result does not depend on the vector width: the same function is built for SSE2
- * (any x86-64, NEON on ARM) and, on x86-64, for AVX2, chosen at run time. */
+ * exact, so the result does not depend on the vector width: this SSE2/NEON form and, on x86-64,
+ * the AVX2 one below (chosen at run time) give the same answer. */
 #define ARGMIN_VAL(j) (off ? off[j] + s[j] : s[j])
-#define ARGMIN_BODY(VF, VI, W)                                                                     \
-    float best = ARGMIN_VAL(0);                                                                    \
-    uint32_t arg = 0;                                                                              \
-    size_t j = 1;                                                                                  \
-    if (k >= 4 * (W)) {                                                                            \
-        VF bv[4];                                                                                  \
-        VI bi[4], cur[4], step;                                                                    \
-        for (int l = 0; l < (W); l++)                                                              \
-            step[l] = 4 * (W);                                                                     \
-        for (int u = 0; u < 4; u++) {                                                              \
-            memcpy(&bv[u], s + (W)*u, sizeof bv[u]);                                               \
-            if (off) {                                                                             \
-                VF o;                                                                              \
-                memcpy(&o, off + (W)*u, sizeof o);                                                 \
-                bv[u] = o + bv[u];                                                                 \
-            }                                                                                      \
-            for (int l = 0; l < (W); l++)                                                          \
-                bi[u][l] = (W)*u + l;                                                              \
-            cur[u] = bi[u] + step;                                                                 \
-        }                                                                                          \
-        for (j = 4 * (W); j + 4 * (W) <= k; j += 4 * (W))                                          \
-            for (int u = 0; u < 4; u++) {                                                          \
-                VF v;                                                                              \
-                memcpy(&v, s + j + (W)*u, sizeof v);                                               \
-                if (off) {                                                                         \
-                    VF o;                                                                          \
-                    memcpy(&o, off + j + (W)*u, sizeof o);                                         \
-                    v = o + v;                                                                     \
-                }                                                                                  \
-                VI lt = v < bv[u];                                                                 \
-                bv[u] = (VF)(((VI)v & lt) | ((VI)bv[u] & ~lt));                                    \
-                bi[u] = (cur[u] & lt) | (bi[u] & ~lt);                                             \
-                cur[u] += step;                                                                    \
-            }                                                                                      \
-        float lv[4 * (W)];                                                                         \
-        int32_t li[4 * (W)];                                                                       \
-        memcpy(lv, bv, sizeof lv);                                                                 \
-        memcpy(li, bi, sizeof li);                                                                 \
-        best = lv[0];                                                                              \
-        arg = (uint32_t)li[0];                                                                     \
-        for (int l = 1; l < 4 * (W); l++)                                                          \
-            if (lv[l] < best || (lv[l] == best && (uint32_t)li[l] < arg)) {                        \
-                best = lv[l];                                                                      \
-                arg = (uint32_t)li[l];                                                             \
-            }                                                                                      \
-    }                                                                                              \
-    for (; j < k; j++) { /* indices above every lane's: strict < keeps the first minimum */        \
-        float v = ARGMIN_VAL(j);                                                                   \
-        if (v < best) {                                                                            \
-            best = v;                                                                              \
-            arg = (uint32_t)j;                                                                     \
-        }                                                                                          \
-    }                                                                                              \
-    *best_out = best;                                                                              \
-    return arg;
-
 typedef float v4f __attribute__((vector_size(16)));
 typedef int32_t v4i __attribute__((vector_size(16)));
 
 /* off (may be NULL): the minimum is of off[j] + s[j], each sum rounded once as a float. */
 static uint32_t argmin_v4(const float *restrict s, const float *restrict off, size_t k,
                           float *best_out) {
-    ARGMIN_BODY(v4f, v4i, 4)
+    float best = ARGMIN_VAL(0);
+    uint32_t arg = 0;
+    size_t j = 1;
+    if (k >= 16) {
+        v4f bv[4];
+        v4i bi[4], cur[4], step;
+        for (int l = 0; l < 4; l++)
+            step[l] = 16;
+        for (int u = 0; u < 4; u++) {
+            memcpy(&bv[u], s + 4 * u, sizeof bv[u]);
+            if (off) {
+                v4f o;
+                memcpy(&o, off + 4 * u, sizeof o);
+                bv[u] = o + bv[u];
+            }
+            for (int l = 0; l < 4; l++)
+                bi[u][l] = 4 * u + l;
+            cur[u] = bi[u] + step;
+        }
+        for (j = 16; j + 16 <= k; j += 16)
+            for (int u = 0; u < 4; u++) {
+                v4f v;
+                memcpy(&v, s + j + 4 * u, sizeof v);
+                if (off) {
+                    v4f o;
+                    memcpy(&o, off + j + 4 * u, sizeof o);
+                    v = o + v;
+                }
+                v4i lt = v < bv[u];
+                bv[u] = (v4f)(((v4i)v & lt) | ((v4i)bv[u] & ~lt));
+                bi[u] = (cur[u] & lt) | (bi[u] & ~lt);
+                cur[u] += step;
+            }
+        float lv[16];
+        int32_t li[16];
+        memcpy(lv, bv, sizeof lv);
+        memcpy(li, bi, sizeof li);
+        best = lv[0];
+        arg = (uint32_t)li[0];
+        for (int l = 1; l < 16; l++)
+            if (lv[l] < best || (lv[l] == best && (uint32_t)li[l] < arg)) {
+                best = lv[l];
+                arg = (uint32_t)li[l];
+            }
+    }
+    for (; j < k; j++) { /* indices above every lane's: strict < keeps the first minimum */
+        float v = ARGMIN_VAL(j);
+        if (v < best) {
+            best = v;
+            arg = (uint32_t)j;
+        }
+    }
+    *best_out = best;
+    return arg;
 }
 
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -221,11 +218,6 @@ uint32_t kmeans_argmin(const float *restrict s, size_t k, float *best_out) {
     return argmin_off(s, NULL, k, best_out);
 }
 
-uint32_t kmeans_argmin_offset(const float *restrict s, const float *restrict off, size_t k,
-                              float *best_out) {
-    return argmin_off(s, off, k, best_out);
-}
-
 /* BLAS runs single-threaded inside our OpenMP blocks: two nested levels of threads on a small
  * machine are many times slower than either alone (DESIGN §2). */
 static void blas_serial(void) {
@@ -249,11 +241,6 @@ static int cmp_value_index(const void *a, const void *b) {
     return (p->j > q->j) - (p->j < q->j);
 }
 
-/* dim = 1: the nearest centroid by |x - c| (taken in double: exact for any two floats whose
- * exponents differ by less than 29, and monotone always), the lowest index on ties, found by
- * binary search over the centroids sorted by (value, index) instead of a scan of all k: the same
- * answer as scanning j = 0..k-1 for the smallest |x - c_j| (kmeans_assign_scan1d), for finite
- * centroids. */
 /* The nearest centroid to xi, where lo is the first sorted position whose value is >= xi. The
  * distance does not decrease away from xi on either side, so the centroids at the smallest
  * distance are the runs next to lo, and (only where the double difference rounds) the runs beyond
@@ -490,11 +477,7 @@ int kmeans_assign(const float *x, size_t n, size_t dim, size_t ld, const float *
                 uint32_t arg = argmin_off(scores + i * k, cnorm, k, &best);
                 codes[r0 + i] = arg;
                 if (dist) {
-                    const float *xi = x + (r0 + i) * ld;
-                    float xx = 0;
-                    for (size_t t = 0; t < dim; t++)
-                        xx += xi[t] * xi[t];
-                    float dd = xx + best;
+                    float dd = sq_norm(x + (r0 + i) * ld, dim) + best;
                     dist[r0 + i] = dd > 0 ? dd : 0;
                 }
             }

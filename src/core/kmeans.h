@@ -48,19 +48,17 @@ int kmeans_assign(const float *x, size_t n, size_t dim, size_t ld, const float *
 
 /* Index of the smallest of s[0..k-1], the first one on ties (vectorised; equal to a plain scan). */
 uint32_t kmeans_argmin(const float *s, size_t k, float *best);
-/* The same for off[j] + s[j] (each sum rounded once), as the assignment uses it. */
-uint32_t kmeans_argmin_offset(const float *s, const float *off, size_t k, float *best);
 
 /* The same, by a plain loop: the reference the BLAS path is tested against. */
 void kmeans_assign_naive(const float *x, size_t n, size_t dim, size_t ld, const float *centroids,
                          size_t k, uint32_t *codes);
 
-/* dim = 1, by a plain scan of |x - c_j| in double (ties: lowest index): what the dim = 1 path of
- * kmeans_assign is tested against. */
 /* dim = 1 on n contiguous values as Lloyd's iterations assign them: the rows sorted once, then
  * one merge with the sorted centroids (equal to kmeans_assign_scan1d; exposed for its test). */
 int kmeans_assign_merge1d(const float *x, size_t n, const float *centroids, size_t k,
                           uint32_t *codes, qb_error *err);
+/* dim = 1, by a plain scan of |x - c_j| in double (ties: lowest index): what the dim = 1 path of
+ * kmeans_assign is tested against. */
 void kmeans_assign_scan1d(const float *x, size_t n, size_t ld, const float *centroids, size_t k,
                           uint32_t *codes);
 
