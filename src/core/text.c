@@ -15,6 +15,19 @@ static void fail(text *t) {
         t->s[t->n] = '\0';
 }
 
+/* Room for `need` more bytes and the terminator; 0 (and the buffer failed) when memory ran out. */
+static int grow(text *t, size_t need) {
+    size_t cap = (t->cap + need + 1) * 2;
+    char *s = realloc(t->s, cap);
+    if (!s) {
+        fail(t);
+        return 0;
+    }
+    t->s = s;
+    t->cap = cap;
+    return 1;
+}
+
 void text_printf(text *t, const char *fmt, ...) {
     if (t->failed)
         return;
@@ -31,30 +44,16 @@ void text_printf(text *t, const char *fmt, ...) {
             t->n += (size_t)w;
             return;
         }
-        size_t cap = (t->cap + (size_t)w + 1) * 2;
-        char *s = realloc(t->s, cap);
-        if (!s) {
-            fail(t);
+        if (!grow(t, (size_t)w))
             return;
-        }
-        t->s = s;
-        t->cap = cap;
     }
 }
 
 void text_append(text *t, const char *data, size_t n) {
     if (t->failed)
         return;
-    if (!t->s || t->n + n >= t->cap) {
-        size_t cap = (t->cap + n + 1) * 2;
-        char *s = realloc(t->s, cap);
-        if (!s) {
-            fail(t);
-            return;
-        }
-        t->s = s;
-        t->cap = cap;
-    }
+    if ((!t->s || t->n + n >= t->cap) && !grow(t, n))
+        return;
     memcpy(t->s + t->n, data, n);
     t->n += n;
     t->s[t->n] = '\0';
