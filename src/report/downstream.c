@@ -3,6 +3,7 @@
 #include "downstream.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,14 +14,13 @@
 #include "scope.h"
 #include "text.h"
 
-/* The model-fidelity columns come with `qetbench model`; until a results file holds them their
- * rows draw nothing. */
+#define FIELD(f) offsetof(result_row, f)
 static const downstream_metric metrics[] = {
-    {"recall10_at_10", "recall@10 (shared with the true top 10)", +1, 0},
-    {"recall1_at_10", "1-recall@10 (true nearest in the first 10)", +1, 0},
-    {"kl_mean", "mean KL divergence to fp32 (nats)", -1, 1},
-    {"top1", "top-1 agreement with fp32", +1, 0},
-    {"ppl", "perplexity", -1, 1},
+    {"recall10_at_10", "recall@10 (shared with the true top 10)", +1, 0, FIELD(recall10_at_10)},
+    {"recall1_at_10", "1-recall@10 (true nearest in the first 10)", +1, 0, FIELD(recall1_at_10)},
+    {"kl_mean", "mean KL divergence to fp32 (nats)", -1, 1, FIELD(kl_mean)},
+    {"top1", "top-1 agreement with fp32", +1, 0, FIELD(top1)},
+    {"ppl", "perplexity", -1, 1, FIELD(ppl)},
 };
 #define N_METRICS (sizeof metrics / sizeof *metrics)
 _Static_assert(N_METRICS <= DOWNSTREAM_MAX, "DOWNSTREAM_MAX is smaller than the table");
@@ -33,27 +33,15 @@ const downstream_metric *downstream_at(size_t i) {
     return i < N_METRICS ? &metrics[i] : NULL;
 }
 
-const downstream_metric *downstream_named(const char *column) {
-    for (size_t i = 0; i < N_METRICS; i++)
-        if (!strcmp(metrics[i].column, column))
-            return &metrics[i];
-    return NULL;
-}
-
 double downstream_value(const result_row *r, const downstream_metric *m) {
-    char buf[64];
-    qb_error e = {0};
-    if (strcmp(r->status, RESULT_OK) || !results_has_column(m->column) ||
-        results_row_get(r, m->column, buf, sizeof buf, &e))
+    if (strcmp(r->status, RESULT_OK))
         return NAN;
-    char *end;
-    double v = strtod(buf, &end);
-    return *end || end == buf || !isfinite(v) ? NAN : v;
+    double v;
+    memcpy(&v, (const char *)r + m->field, sizeof v);
+    return isfinite(v) ? v : NAN;
 }
 
 int downstream_measured(const result_table *t, const char *dataset, const downstream_metric *m) {
-    if (!results_has_column(m->column))
-        return 0;
     for (size_t i = 0; i < t->n; i++)
         if (!strcmp(t->rows[i].dataset, dataset) && !isnan(downstream_value(&t->rows[i], m)))
             return 1;

@@ -1,7 +1,7 @@
 /* downstream.h - what the quantization error does downstream: the metrics measured beside MSE
  * (the recall of a search over the dequantized rows, a model's fidelity), in one table that
  * drives their figures (plot.c), their claims (claims.c) and DIR/downstream.md. A metric is one
- * row; a column a results file does not hold, or holds no value in, draws nothing. */
+ * row; a metric no row holds a value of draws nothing. */
 #ifndef QB_DOWNSTREAM_H
 #define QB_DOWNSTREAM_H
 
@@ -16,17 +16,15 @@ typedef struct {
     const char *label;  /* as figures and tables name it */
     int better;         /* +1: higher is better; -1: lower is better */
     int log_scale;      /* spans decades: geometric means, a log axis */
+    size_t field;       /* offset of its double in result_row (NaN where not measured) */
 } downstream_metric;
 
 #define DOWNSTREAM_MAX 8
 
 size_t downstream_count(void);
 const downstream_metric *downstream_at(size_t i);
-/* The metric whose column is `column`, or NULL. */
-const downstream_metric *downstream_named(const char *column);
 
-/* The metric in row r: NaN unless r is ok and holds a finite value in that column (one the
- * results have). */
+/* The metric in row r: NaN unless r is ok and holds a finite value of it. */
 double downstream_value(const result_row *r, const downstream_metric *m);
 /* Whether some row of `dataset` holds the metric. */
 int downstream_measured(const result_table *t, const char *dataset, const downstream_metric *m);
