@@ -66,10 +66,6 @@ stats_geo downstream_point(const result_table *t, const summary_group *g,
     return p;
 }
 
-static int counts_under(const result_row *r, const char *acc) {
-    return !strcmp(r->accounting, acc) || !method_uses(r->method, METHOD_STORES_IMAPS);
-}
-
 double downstream_spearman(const result_table *t, const char *dataset, const char *acc,
                            double ratio, const downstream_metric *m, size_t *n) {
     double *x = malloc((t->n + 1) * sizeof *x), *y = malloc((t->n + 1) * sizeof *y);
@@ -82,8 +78,9 @@ double downstream_spearman(const result_table *t, const char *dataset, const cha
     for (size_t i = 0; i < t->n; i++) {
         const result_row *r = &t->rows[i];
         double v = downstream_value(r, m);
-        if (strcmp(r->dataset, dataset) || !counts_under(r, acc) || isnan(v) || !isfinite(r->mse) ||
-            (ratio > 0 && r->target_ratio != ratio))
+        if (strcmp(r->dataset, dataset) ||
+            !accounting_counts_under(r->accounting, r->method, acc) || isnan(v) ||
+            !isfinite(r->mse) || (ratio > 0 && r->target_ratio != ratio))
             continue;
         x[*n] = r->mse;
         y[(*n)++] = v;

@@ -17,6 +17,7 @@
 #include "plot_templates.h"
 #include "quantizer.h"
 #include "results.h"
+#include "scope.h"
 
 static const char *const metric_names[3] = {"mae", "mre", "mse"};
 static const char *const metric_titles[3] = {"MAE", "MRE", "MSE"};
@@ -331,7 +332,7 @@ static int scatter_figure(fig_ctx *f, const char *name, const downstream_metric 
             double v = downstream_value(r, dm);
             if (strcmp(r->dataset, f->dataset) || strcmp(r->label, curves[c].label) ||
                 r->iterations != curves[c].l || isnan(v) || !(r->mse > 0) ||
-                (strcmp(r->accounting, accounting) && method_uses(r->method, METHOD_STORES_IMAPS)))
+                !accounting_counts_under(r->accounting, r->method, accounting))
                 continue;
             text_printf(&block, "%.10g %.10g %g %u %llu\n", r->mse, v, r->target_ratio,
                         r->seed_index, (unsigned long long)r->subspaces);

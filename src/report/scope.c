@@ -61,8 +61,12 @@ scope scope_of(const result_table *t, const summary_group *g, size_t ng, const c
     return sc;
 }
 
+int accounting_counts_under(const char *accounting, const char *method, const char *acc) {
+    return !strcmp(accounting, acc) || !method_uses(method, METHOD_STORES_IMAPS);
+}
+
 int scope_counts_under(const summary_group *x, const char *acc) {
-    return !strcmp(x->accounting, acc) || !method_uses(x->method, METHOD_STORES_IMAPS);
+    return accounting_counts_under(x->accounting, x->method, acc);
 }
 
 int scope_has(const scope *sc, const summary_group *x, const char *acc) {

@@ -36,7 +36,9 @@ scope scope_of(const result_table *t, const summary_group *g, size_t ng, const c
                double margin);
 
 /* Methods without indicator maps are stored once, under full accounting, and stand in either
- * accounting mode. */
+ * accounting mode: whether a cell of `method` stored under `accounting` counts under acc. */
+int accounting_counts_under(const char *accounting, const char *method, const char *acc);
+/* The same for a summary group. */
 int scope_counts_under(const summary_group *x, const char *acc);
 /* x belongs to the scope's dataset and counts under acc (whatever its status). */
 int scope_has(const scope *sc, const summary_group *x, const char *acc);
