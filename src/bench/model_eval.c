@@ -13,6 +13,7 @@
 #include <omp.h>
 #endif
 
+#include "budget.h"
 #include "forward.h"
 #include "rng.h"
 #include "sizes.h"
@@ -121,10 +122,7 @@ static int read_tokens(model_bench *mb, const char *path, qb_error *err) {
 
 /* S sequences of T tokens sampled from the fp32 model at temperature 1 from BOS. */
 static int sample_tokens(model_bench *mb, qb_error *err) {
-    const model_spec *sp = &mb->spec;
-    if (sp->tokens < 2)
-        return qb_fail(err, "--tokens must be at least 2 (got %zu): a position needs a next token",
-                       sp->tokens);
+    const model_spec *sp = &mb->spec; /* tokens >= 2: model_bench_open checked it */
     if (sp->tokens > (size_t)mb->model.cfg.seq_len)
         return qb_fail(err, "%zu tokens are more than the model's context (%d)", sp->tokens,
                        mb->model.cfg.seq_len);
@@ -224,16 +222,8 @@ int model_bench_open(const model_spec *spec, model_bench *mb, qb_error *err) {
         for (size_t j = 0; j < mb->n_seq; j++) {
             const int *tok = mb->ids + mb->start[j];
             const matrix *r = &mb->ref[j];
-            double *la = malloc(r->cols * sizeof *la);
-            if (!la) {
-                s = qb_oom(err);
-                break;
-            }
-            for (size_t i = 0; i + 1 < r->rows; i++) {
-                log_softmax(matrix_row(r, i), r->cols, la);
-                nll -= la[tok[i + 1]];
-            }
-            free(la);
+            for (size_t i = 0; i + 1 < r->rows; i++)
+                nll -= forward_log_prob(matrix_row(r, i), r->cols, tok[i + 1]);
         }
         mb->ppl_fp32 = exp(nll / (double)mb->positions);
     }
@@ -259,47 +249,12 @@ typedef struct {
     size_t matrices;
 } quant_sum;
 
-static void sum_add(quant_sum *a, const cell_result *r) {
-    if (!a->matrices)
-        a->r.params = r->params;
-    a->matrices++;
-    storage_bits *b = &a->r.bits;
-    b->codes += r->bits.codes;
-    b->codebooks += r->bits.codebooks;
-    b->indicator_maps += r->bits.indicator_maps;
-    b->rotation += r->bits.rotation;
-    b->coarse += r->bits.coarse;
-    b->scales += r->bits.scales;
-    a->r.original_bits += r->original_bits;
-    a->r.charged_bits += r->charged_bits;
-    a->r.seconds_quantize += r->seconds_quantize;
-    a->r.seconds_dequantize += r->seconds_dequantize;
-    a->r.seconds_fit += r->seconds_fit;
-    a->r.seconds_encode += r->seconds_encode;
-    uint64_t e = (uint64_t)r->n * r->d;
-    a->elems += e;
-    a->sse += r->error.mse * (double)e;
-    a->sae += r->error.mae * (double)e;
-    a->excluded += r->error.mre_excluded;
-    if (r->error.mre_excluded < e) {
-        a->counted += e - r->error.mre_excluded;
-        a->sre += r->error.mre * (double)(e - r->error.mre_excluded);
-    }
-}
-
 static void sum_merge(quant_sum *a, const quant_sum *b) {
     if (!b->matrices)
         return;
     if (!a->matrices)
         a->r.params = b->r.params;
-    storage_bits *x = &a->r.bits;
-    const storage_bits *y = &b->r.bits;
-    x->codes += y->codes;
-    x->codebooks += y->codebooks;
-    x->indicator_maps += y->indicator_maps;
-    x->rotation += y->rotation;
-    x->coarse += y->coarse;
-    x->scales += y->scales;
+    storage_add(&a->r.bits, &b->r.bits);
     a->r.original_bits += b->r.original_bits;
     a->r.charged_bits += b->r.charged_bits;
     a->r.seconds_quantize += b->r.seconds_quantize;
@@ -313,6 +268,22 @@ static void sum_merge(quant_sum *a, const quant_sum *b) {
     a->counted += b->counted;
     a->excluded += b->excluded;
     a->matrices += b->matrices;
+}
+
+/* One matrix's result, as a sum of one. */
+static void sum_add(quant_sum *a, const cell_result *r) {
+    uint64_t e = (uint64_t)r->n * r->d, excl = r->error.mre_excluded;
+    quant_sum one = {.r = *r,
+                     .sse = r->error.mse * (double)e,
+                     .sae = r->error.mae * (double)e,
+                     .elems = e,
+                     .excluded = excl,
+                     .matrices = 1};
+    if (excl < e) {
+        one.counted = e - excl;
+        one.sre = r->error.mre * (double)(e - excl);
+    }
+    sum_merge(a, &one);
 }
 
 static void sum_finish(const quant_sum *a, size_t d, cell_result *out) {
@@ -355,11 +326,7 @@ static int model_copy(const llama2c_model *m, llama2c_model *out, qb_error *err)
     if (!out->data)
         return qb_oom(err);
     memcpy(out->data, m->data, floats * sizeof(float));
-    float **ptrs[] = {
-        &out->tok_embeddings, &out->rms_att, &out->wq, &out->wk, &out->wv,        &out->wo,
-        &out->rms_ffn,        &out->w1,      &out->w2, &out->w3, &out->rms_final, &out->wcls};
-    for (size_t i = 0; i < sizeof ptrs / sizeof *ptrs; i++)
-        *ptrs[i] = out->data + (*ptrs[i] - m->data);
+    llama2c_bind(out);
     return QB_OK;
 }
 
@@ -371,31 +338,24 @@ static int quantize_weights(const llama2c_model *m, const model_spec *sp, model_
     struct {
         const char *name;
         float *q;
-        const float *src;
         size_t rows, cols;
-    } w[] = {{"wq", qm->wq, m->wq, dim, dim}, {"wk", qm->wk, m->wk, kv, dim},
-             {"wv", qm->wv, m->wv, kv, dim},  {"wo", qm->wo, m->wo, dim, dim},
-             {"w1", qm->w1, m->w1, hid, dim}, {"w2", qm->w2, m->w2, dim, hid},
-             {"w3", qm->w3, m->w3, hid, dim}};
+    } w[] = {{"wq", qm->wq, dim, dim}, {"wk", qm->wk, kv, dim},  {"wv", qm->wv, kv, dim},
+             {"wo", qm->wo, dim, dim}, {"w1", qm->w1, hid, dim}, {"w2", qm->w2, dim, hid},
+             {"w3", qm->w3, hid, dim}};
     uint64_t index = 0;
-    matrix x = {0};
     int s = QB_OK;
+    /* Each matrix is quantized from a view of qm's own copy of it (read only until the
+     * reconstruction replaces it, as the KV hook does), not from one more copy. */
     if (sp->include_embeddings) {
         /* A shared classifier is the same stored tensor, so it is quantized with it. */
-        if (!(s = matrix_alloc(&x, (size_t)m->cfg.vocab_size, dim, err))) {
-            memcpy(x.data, m->tok_embeddings, x.rows * x.cols * sizeof(float));
-            s = quantize_into(quant, ctx, &x, index++, qm->tok_embeddings, sum, err);
-        }
-        matrix_free(&x);
+        matrix x = {(size_t)m->cfg.vocab_size, dim, qm->tok_embeddings};
+        s = quantize_into(quant, ctx, &x, index++, qm->tok_embeddings, sum, err);
     }
     for (size_t l = 0; !s && l < (size_t)m->cfg.n_layers; l++)
         for (size_t i = 0; !s && i < sizeof w / sizeof *w; i++) {
             size_t count = w[i].rows * w[i].cols;
-            if ((s = matrix_alloc(&x, w[i].rows, w[i].cols, err)))
-                break;
-            memcpy(x.data, w[i].src + l * count, count * sizeof(float));
+            matrix x = {w[i].rows, w[i].cols, w[i].q + l * count};
             s = quantize_into(quant, ctx, &x, index++, w[i].q + l * count, sum, err);
-            matrix_free(&x);
             if (s == QB_EINPUT) { /* which matrix: the shapes differ (hidden vs dim) */
                 char msg[sizeof err->msg];
                 snprintf(msg, sizeof msg, "%s", err->msg);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "budget.h"
 #include "cli.h"
 #include "model_eval.h"
 #include "options.h"
@@ -213,8 +214,7 @@ int cmd_model(int argc, char **argv, qb_error *err) {
                "%.6g, bits total %llu\n",
                p.method, model_target_name(a.spec.target), a.spec.checkpoint, r.matrices,
                q->n * q->d, q->ratio, p.ratio, q->error.mse,
-               (unsigned long long)(q->bits.codes + q->bits.codebooks + q->bits.indicator_maps +
-                                    q->bits.rotation + q->bits.coarse + q->bits.scales));
+               (unsigned long long)storage_total(&q->bits));
         printf("  %llu positions: KL mean %.6g, KL p99 %.6g, top-1 agreement %.4f, perplexity "
                "%.4f (fp32 %.4f)\n",
                (unsigned long long)md->positions, md->kl_mean, md->kl_p99, md->top1, md->ppl,
