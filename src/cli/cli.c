@@ -88,14 +88,43 @@ int cli_bad_option(const char *cmd, int argc, char **argv, qb_error *err) {
                    cmd);
 }
 
-size_t cli_table_flags(struct option *opts, size_t at, char (*names)[64], int base) {
+void cli_method_flags(struct option *opts, const struct option *fixed, size_t n_fixed,
+                      cli_method_args *m, int base) {
+    size_t at = n_fixed;
+    memcpy(opts, fixed, n_fixed * sizeof *opts);
     for (size_t i = 0; option_at(i); i++) {
-        char *flag = names[i];
+        char *flag = m->flags[i];
         snprintf(flag, 64, "%s", option_at(i)->name);
         for (char *ch = flag; *ch; ch++)
             if (*ch == '_')
                 *ch = '-';
         opts[at++] = (struct option){flag, required_argument, 0, base + (int)i};
     }
-    return at;
+    opts[at] = (struct option){0, 0, 0, 0};
+}
+
+int cli_method_take(cli_method_args *m, const char *cmd, int c, int base, const char *arg,
+                    int *took, qb_error *err) {
+    *took = c >= base && (size_t)(c - base) < option_count();
+    if (!*took)
+        return QB_OK;
+    if (m->n_given == sizeof m->given / sizeof *m->given)
+        return qb_fail(err, "%s: too many options", cmd);
+    m->given[m->n_given++] = (option_assign){option_at((size_t)(c - base)), arg};
+    return QB_OK;
+}
+
+int cli_method_resolve(const cli_method_args *m, const char *cmd, quant_params *p, qb_error *err) {
+    *p = quant_params_defaults();
+    int s = options_resolve(p, m->method, m->preset, m->given, m->n_given, NULL, 0, "cli", err);
+    if (!s && p->ratio <= 0 && !p->ks && !p->rtn_bits)
+        s = qb_fail(err, "%s needs --ratio, --ks or --bits", cmd);
+    return s;
+}
+
+void cli_method_help(const char *usage) {
+    static char help[8192];
+    options_help(help, sizeof help);
+    fputs(usage, stdout);
+    fputs(help, stdout);
 }

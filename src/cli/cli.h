@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "error.h"
+#include "options.h"
 
 /* A subcommand: returns QB_OK, QB_EINPUT (exit 2) or QB_EINTERNAL (exit 1) with err filled. */
 typedef int (*cli_command_fn)(int argc, char **argv, qb_error *err);
@@ -33,11 +34,29 @@ int cli_shape(const char *opt, const char *val, size_t *n, size_t *d, qb_error *
 int cli_threads(const char *val, qb_error *err);
 /* --margin PCT: the claims' equivalence margin in percent of MSE, 0 < PCT < 100; *out relative. */
 int cli_margin(const char *val, double *out, qb_error *err);
-/* The option table's flags (options.h) for getopt_long, appended at opts[at]: --name with '_' as
- * '-', each returning base + its table index; names holds their spellings. Returns the new count
- * (the caller ends the list). Every command that runs a cell parses its options this way. */
+/* What a command that runs a method (quantize, model) reads besides its own flags: --method,
+ * --preset and the option table's flags (options.h), resolved by options_resolve's one rule. */
+typedef struct {
+    const char *method, *preset;
+    option_assign given[64];
+    size_t n_given;
+    char flags[64][64]; /* the table's flags as spelled: --name with '_' as '-' */
+} cli_method_args;
+
+/* getopt_long's list: the command's own `fixed` flags, then one flag per option of the table,
+ * each returning base + its table index, then the end. opts holds n_fixed + the table + 1. */
 struct option;
-size_t cli_table_flags(struct option *opts, size_t at, char (*names)[64], int base);
+void cli_method_flags(struct option *opts, const struct option *fixed, size_t n_fixed,
+                      cli_method_args *m, int base);
+/* If getopt's c is a table flag (base + index), records it with its argument and sets *took
+ * (an error, "CMD: too many options", past 64 of them). */
+int cli_method_take(cli_method_args *m, const char *cmd, int c, int base, const char *arg,
+                    int *took, qb_error *err);
+/* The parameters: defaults, preset, then the options given; "CMD needs --ratio, --ks or --bits"
+ * without a size. */
+int cli_method_resolve(const cli_method_args *m, const char *cmd, quant_params *p, qb_error *err);
+/* --help: the command's usage, then every option of the table. */
+void cli_method_help(const char *usage);
 /* The error for an option getopt rejected. */
 int cli_bad_option(const char *cmd, int argc, char **argv, qb_error *err);
 

@@ -57,12 +57,9 @@ enum {
 };
 
 typedef struct {
-    const char *method, *preset;
     model_spec spec;
     int json, help, sampling; /* sampling: --sequences or --tokens given */
-    option_assign given[64];
-    size_t n_given;
-    char flags[64][64];
+    cli_method_args m;
 } model_args;
 
 /* A positive int up to 2^20, as the checkpoint readers allow. */
@@ -92,21 +89,14 @@ static int parse(int argc, char **argv, model_args *a, qb_error *err) {
                                           {"json", no_argument, 0, O_JSON},
                                           {"help", no_argument, 0, O_HELP}};
     struct option opts[96];
-    size_t n = sizeof fixed / sizeof *fixed;
-    memcpy(opts, fixed, sizeof fixed);
-    n = cli_table_flags(opts, n, a->flags, O_TABLE);
-    opts[n] = (struct option){0, 0, 0, 0};
+    cli_method_flags(opts, fixed, sizeof fixed / sizeof *fixed, &a->m, O_TABLE);
     model_spec *sp = &a->spec;
-    int c, s = QB_OK;
+    int c, s = QB_OK, took;
     optind = 1;
     opterr = 0;
     while (!s && (c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        if (c >= O_TABLE && (size_t)(c - O_TABLE) < option_count()) {
-            if (a->n_given == sizeof a->given / sizeof *a->given)
-                return qb_fail(err, "model: too many options");
-            a->given[a->n_given++] = (option_assign){option_at((size_t)(c - O_TABLE)), optarg};
+        if ((s = cli_method_take(&a->m, "model", c, O_TABLE, optarg, &took, err)) || took)
             continue;
-        }
         switch (c) {
         case O_CHECKPOINT:
             if (strlen(optarg) >= sizeof sp->checkpoint)
@@ -145,10 +135,10 @@ static int parse(int argc, char **argv, model_args *a, qb_error *err) {
             s = cli_size("--tokens", optarg, &sp->tokens, err);
             break;
         case O_METHOD:
-            a->method = optarg;
+            a->m.method = optarg;
             break;
         case O_PRESET:
-            a->preset = optarg;
+            a->m.preset = optarg;
             break;
         case O_THREADS:
             s = cli_threads(optarg, err);
@@ -171,16 +161,13 @@ static int parse(int argc, char **argv, model_args *a, qb_error *err) {
 int cmd_model(int argc, char **argv, qb_error *err) {
     model_args a;
     memset(&a, 0, sizeof a);
-    a.method = "pq";
+    a.m.method = "pq";
     a.spec = model_spec_defaults();
     int s = parse(argc, argv, &a, err);
     if (s)
         return s;
     if (a.help) {
-        static char help[8192];
-        options_help(help, sizeof help);
-        fputs(usage, stdout);
-        fputs(help, stdout);
+        cli_method_help(usage);
         return QB_OK;
     }
     if (!a.spec.checkpoint[0])
@@ -192,12 +179,9 @@ int cmd_model(int argc, char **argv, qb_error *err) {
         return qb_fail(err, "--kv-block applies to --target kv only");
     if (a.spec.include_embeddings && a.spec.target != MODEL_TARGET_WEIGHTS)
         return qb_fail(err, "--include-embeddings applies to --target weights only");
-    quant_params p = quant_params_defaults();
-    s = options_resolve(&p, a.method, a.preset, a.given, a.n_given, NULL, 0, "cli", err);
-    if (s)
+    quant_params p;
+    if ((s = cli_method_resolve(&a.m, "model", &p, err)))
         return s;
-    if (p.ratio <= 0 && !p.ks && !p.rtn_bits)
-        return qb_fail(err, "model needs --ratio, --ks or --bits");
     a.spec.seed = p.seed; /* --seed: the sampled text and the quantizer's streams */
 
     model_bench mb;

@@ -41,45 +41,32 @@ enum {
 };
 
 typedef struct {
-    const char *data, *save, *method, *preset, *queries;
+    const char *data, *save, *queries;
     size_t syn_n, syn_d;
     int json, help;
-    option_assign given[64];
-    size_t n_given;
-    char flags[64][64];
+    cli_method_args m;
 } quantize_args;
 
-/* getopt's table: the CLI-only flags, then one flag per option of the table (options.h). */
-static void build_long_options(struct option *opts, quantize_args *a) {
-    static const struct option fixed[] = {{"data", required_argument, 0, O_DATA},
-                                          {"synthetic", required_argument, 0, O_SYN},
-                                          {"method", required_argument, 0, O_METHOD},
-                                          {"preset", required_argument, 0, O_PRESET},
-                                          {"threads", required_argument, 0, O_THREADS},
-                                          {"json", no_argument, 0, O_JSON},
-                                          {"save-reconstruction", required_argument, 0, O_SAVE},
-                                          {"queries", required_argument, 0, O_QUERIES},
-                                          {"help", no_argument, 0, O_HELP}};
-    size_t n = 0;
-    for (; n < sizeof fixed / sizeof *fixed; n++)
-        opts[n] = fixed[n];
-    n = cli_table_flags(opts, n, a->flags, O_TABLE);
-    opts[n] = (struct option){0, 0, 0, 0};
-}
+/* The CLI-only flags; the option table's follow them (cli_method_flags). */
+static const struct option fixed[] = {{"data", required_argument, 0, O_DATA},
+                                      {"synthetic", required_argument, 0, O_SYN},
+                                      {"method", required_argument, 0, O_METHOD},
+                                      {"preset", required_argument, 0, O_PRESET},
+                                      {"threads", required_argument, 0, O_THREADS},
+                                      {"json", no_argument, 0, O_JSON},
+                                      {"save-reconstruction", required_argument, 0, O_SAVE},
+                                      {"queries", required_argument, 0, O_QUERIES},
+                                      {"help", no_argument, 0, O_HELP}};
 
 static int parse(int argc, char **argv, quantize_args *a, qb_error *err) {
     struct option opts[96];
-    build_long_options(opts, a);
-    int c, s = QB_OK;
+    cli_method_flags(opts, fixed, sizeof fixed / sizeof *fixed, &a->m, O_TABLE);
+    int c, s = QB_OK, took;
     optind = 1;
     opterr = 0; /* we report unknown options ourselves, on one line */
     while (!s && (c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        if (c >= O_TABLE && (size_t)(c - O_TABLE) < option_count()) {
-            if (a->n_given == sizeof a->given / sizeof *a->given)
-                return qb_fail(err, "quantize: too many options");
-            a->given[a->n_given++] = (option_assign){option_at((size_t)(c - O_TABLE)), optarg};
+        if ((s = cli_method_take(&a->m, "quantize", c, O_TABLE, optarg, &took, err)) || took)
             continue;
-        }
         switch (c) {
         case O_DATA:
             a->data = optarg;
@@ -88,10 +75,10 @@ static int parse(int argc, char **argv, quantize_args *a, qb_error *err) {
             s = cli_shape("--synthetic", optarg, &a->syn_n, &a->syn_d, err);
             break;
         case O_METHOD:
-            a->method = optarg;
+            a->m.method = optarg;
             break;
         case O_PRESET:
-            a->preset = optarg;
+            a->m.preset = optarg;
             break;
         case O_THREADS:
             s = cli_threads(optarg, err);
@@ -143,28 +130,22 @@ static void print_human(const cell_result *r) {
 int cmd_quantize(int argc, char **argv, qb_error *err) {
     quantize_args a;
     memset(&a, 0, sizeof a);
-    a.method = "pq";
+    a.m.method = "pq";
     int s = parse(argc, argv, &a, err);
     if (s)
         return s;
     if (a.help) {
-        static char help[8192];
-        options_help(help, sizeof help);
-        fputs(usage, stdout);
-        fputs(help, stdout);
+        cli_method_help(usage);
         return QB_OK;
     }
     if (!!a.data == !!a.syn_n)
         return qb_fail(err, "quantize needs exactly one of --data or --synthetic");
-    quant_params p = quant_params_defaults();
-    s = options_resolve(&p, a.method, a.preset, a.given, a.n_given, NULL, 0, "cli", err);
-    if (s)
+    quant_params p;
+    if ((s = cli_method_resolve(&a.m, "quantize", &p, err)))
         return s;
-    if (p.ratio <= 0 && !p.ks && !p.rtn_bits)
-        return qb_fail(err, "quantize needs --ratio, --ks or --bits");
     int explicit_source_bits = 0;
-    for (size_t i = 0; i < a.n_given; i++)
-        explicit_source_bits |= !strcmp(a.given[i].opt->name, "source_bits");
+    for (size_t i = 0; i < a.m.n_given; i++)
+        explicit_source_bits |= !strcmp(a.m.given[i].opt->name, "source_bits");
 
     matrix x;
     unsigned data_bits = 32;
