@@ -62,6 +62,17 @@ void queries_free(queries_set *q) {
     matrix_free(&q->neighbors);
 }
 
+/* Neighbour j of query qi as a row of the database: an error naming it unless it is one. */
+static int neighbor_row(const queries_set *q, size_t qi, size_t j, size_t rows, size_t *row,
+                        qb_error *err) {
+    double v = q->neighbors.data[qi * q->neighbors.cols + j];
+    if (!(v >= 0 && v < (double)rows && v == floor(v)))
+        return qb_fail(err, "%s: the neighbours of query %zu name row %g of %zu", q->spec, qi, v,
+                       rows);
+    *row = (size_t)v;
+    return QB_OK;
+}
+
 /* The file's neighbours against the exact search, on CHECKED_QUERIES queries spread over the
  * set: each position's distance must agree (ties may order rows differently). */
 static int check_neighbors(const queries_set *q, const matrix *base, size_t k, qb_error *err) {
@@ -79,13 +90,10 @@ static int check_neighbors(const queries_set *q, const matrix *base, size_t k, q
         size_t qi = i * nq / ns;
         const float *qv = matrix_row(&q->queries, qi);
         for (size_t j = 0; !s && j < k; j++) {
-            double v = q->neighbors.data[qi * q->neighbors.cols + j];
-            if (!(v >= 0 && v < (double)base->rows && v == floor(v))) {
-                s = qb_fail(err, "%s: the neighbours of query %zu name row %g of %zu", q->spec, qi,
-                            v, base->rows);
+            size_t row = 0;
+            if ((s = neighbor_row(q, qi, j, base->rows, &row, err)))
                 break;
-            }
-            const float *x = matrix_row(base, (size_t)v);
+            const float *x = matrix_row(base, row);
             double d = 0, qn = 0, xn = 0;
             for (size_t t = 0; t < base->cols; t++) {
                 double e = (double)qv[t] - (double)x[t];
@@ -99,7 +107,7 @@ static int check_neighbors(const queries_set *q, const matrix *base, size_t k, q
                             "%s: the file's neighbours disagree with the exact search: query %zu, "
                             "neighbour %zu is row %zu at squared distance %.6g, the exact search "
                             "finds %.6g there",
-                            q->spec, qi, j + 1, (size_t)v, d, want);
+                            q->spec, qi, j + 1, row, d, want);
         }
     }
     matrix_free(&sample);
@@ -129,14 +137,10 @@ int queries_truth(const queries_set *q, const matrix *base, uint32_t **truth, si
         size_t kc = q->neighbors.cols < RECALL_DEPTH ? q->neighbors.cols : RECALL_DEPTH;
         s = check_neighbors(q, base, kc < base->rows ? kc : base->rows, err);
         for (size_t i = 0; !s && i < nq; i++)
-            for (size_t j = 0; j < *k; j++) {
-                double v = q->neighbors.data[i * q->neighbors.cols + j];
-                if (!(v >= 0 && v < (double)base->rows && v == floor(v))) {
-                    s = qb_fail(err, "%s: the neighbours of query %zu name row %g of %zu", q->spec,
-                                i, v, base->rows);
-                    break;
-                }
-                t[i * *k + j] = (uint32_t)v;
+            for (size_t j = 0; !s && j < *k; j++) {
+                size_t row = 0;
+                if (!(s = neighbor_row(q, i, j, base->rows, &row, err)))
+                    t[i * *k + j] = (uint32_t)row;
             }
     } else {
         s = recall_search(base, &q->queries, *k, t, NULL, err);
