@@ -4,18 +4,7 @@
 # usage: test_data_cli.sh QETBENCH STORIES260K.bin SHA256SUMS
 set -u
 QB=$1 CKPT=$2 SUMS=$3
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fail=0 count=0
-check() { # DESCRIPTION COMMAND...
-    local what=$1
-    shift
-    count=$((count + 1))
-    if ! "$@"; then
-        echo "FAILED: $what" >&2
-        fail=$((fail + 1))
-    fi
-}
+source "$(dirname "$0")/check_lib.sh"
 # expect_bad OUT COMMAND...: exit 2, exactly one line on stderr, OUT not created.
 expect_bad() {
     local out=$1

@@ -6,24 +6,7 @@
 # usage: test_model_cli.sh QETBENCH STORIES260K.bin
 set -u
 QB=$1 CKPT=$2
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fail=0 count=0
-check() { # DESCRIPTION COMMAND...
-    local what=$1
-    shift
-    count=$((count + 1))
-    if ! "$@"; then
-        echo "FAILED: $what" >&2
-        fail=$((fail + 1))
-    fi
-}
-# expect_bad COMMAND...: exit 2, exactly one line on stderr, nothing on stdout.
-expect_bad() {
-    "$@" >"$T/out" 2>"$T/err"
-    local s=$?
-    [ $s -eq 2 ] && [ "$(wc -l <"$T/err")" -eq 1 ] && [ ! -s "$T/out" ]
-}
+source "$(dirname "$0")/check_lib.sh"
 # sane JSON: every model field, KL > 0, KL p99 >= mean, 0 <= top1 < 1, finite ppl >= 1, the
 # achieved ratio at least the target, bits and MSE of the quantized matrices.
 sane() {
@@ -50,7 +33,7 @@ for target in weights kv; do
 done
 check "same seed, same result" cmp <("$QB" model --checkpoint "$CKPT" --target kv --method pq \
     --subspaces 4 --ratio 8 --sequences 4 --tokens 32 --seed 3 --json --threads 1 |
-    sed 's/"seconds_[a-z]*":[^,]*,//g') <(sed 's/"seconds_[a-z]*":[^,]*,//g' "$T/pq-kv.json")
+    strip_timings) <(strip_timings <"$T/pq-kv.json")
 check "human output" "$QB" model --checkpoint "$CKPT" --target kv --method rtn --bits 8 \
     --sequences 2 --tokens 16 >"$T/h.txt"
 check "human output names KL" grep -q "KL mean" "$T/h.txt"

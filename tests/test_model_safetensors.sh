@@ -7,24 +7,7 @@
 # usage: test_model_safetensors.sh QETBENCH STORIES260K.bin TEST_LLAMA_SAFETENSORS
 set -u
 QB=$1 CKPT=$2 WRITER=$3
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fail=0 count=0
-check() { # DESCRIPTION COMMAND...
-    local what=$1
-    shift
-    count=$((count + 1))
-    if ! "$@"; then
-        echo "FAILED: $what" >&2
-        fail=$((fail + 1))
-    fi
-}
-expect_bad() { # exit 2, exactly one line on stderr, nothing on stdout
-    "$@" >"$T/out" 2>"$T/err"
-    local s=$?
-    [ $s -eq 2 ] && [ "$(wc -l <"$T/err")" -eq 1 ] && [ ! -s "$T/out" ]
-}
-says() { grep -q -- "$1" "$T/err" || { cat "$T/err" >&2; return 1; }; }
+source "$(dirname "$0")/check_lib.sh"
 
 # The safetensors format by hand: u64 header length, JSON header, raw little-endian F32 data.
 mkdir -p "$T/hf" "$T/bare"
@@ -92,7 +75,7 @@ run() { # OUT CHECKPOINT TARGET [options]
     local out=$1 ck=$2 target=$3
     shift 3
     "$QB" model --checkpoint "$ck" --target "$target" --method rtn --ratio 8 --sequences 4 \
-        --tokens 32 --seed 3 --json "$@" | sed 's/"seconds_[a-z]*":[^,]*,//g' >"$out"
+        --tokens 32 --seed 3 --json "$@" | strip_timings >"$out"
 }
 for target in weights kv; do
     check "$target: the .bin runs" run "$T/bin-$target.json" "$CKPT" $target
