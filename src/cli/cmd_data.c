@@ -86,15 +86,18 @@ static int write_kvcache(const data_opts *o, qb_error *err) {
     return s;
 }
 
-/* Writes named matrices with one set of attributes each; NULL names end the list. */
+/* Writes named matrices with one set of attributes each; NULL names end the list. The root takes
+ * the first one's source and license, and `distance` when given (ann-benchmarks' layout). */
 static int write_matrices(const char *out, const char *const *names, const matrix *const *ms,
-                          const h5_attrs *attrs, qb_error *err) {
+                          const h5_attrs *attrs, const char *distance, qb_error *err) {
     h5_writer w;
     int s = h5_writer_open(&w, out, err);
     if (s)
         return s;
     for (size_t i = 0; !s && names[i]; i++)
         s = h5_writer_put(&w, names[i], ms[i], &attrs[i], err);
+    if (!s && distance)
+        s = h5_writer_string_attr(&w, "/", "distance", distance, err);
     if (!s && attrs[0].source)
         s = h5_writer_string_attr(&w, "/", "source", attrs[0].source, err);
     if (!s && attrs[0].license)
@@ -133,7 +136,7 @@ static int write_gist(const data_opts *o, qb_error *err) {
     const char *names[] = {"/gist", "/pixels", NULL};
     const matrix *ms[] = {&g, &px};
     h5_attrs a[] = {{src, lic, dg, 32}, {src, lic, dp, 8}};
-    s = write_matrices(o->out, names, ms, a, err);
+    s = write_matrices(o->out, names, ms, a, NULL, err);
     if (!s)
         printf("gist: %zu images of %zu x %zu -> /gist %zu x %zu, /pixels %zu x %zu\n", px.rows,
                dims[1], dims[2], g.rows, g.cols, px.rows, px.cols);
@@ -155,7 +158,7 @@ static int write_vecs(const data_opts *o, qb_error *err) {
     const matrix *ms[] = {&m};
     h5_attrs a[] = {
         {o->source ? o->source : o->input, o->license ? o->license : "unknown", desc, bits}};
-    s = write_matrices(o->out, names, ms, a, err);
+    s = write_matrices(o->out, names, ms, a, NULL, err);
     if (!s)
         printf("vecs: %zu x %zu (%u-bit source) -> %s\n", m.rows, m.cols, bits, o->out);
     matrix_free(&m);
@@ -179,7 +182,7 @@ static int write_wink(const data_opts *o, qb_error *err) {
      * enough, so the source precision is float32. */
     h5_attrs a[] = {
         {o->source ? o->source : o->input, o->license ? o->license : "unknown", desc, 32}};
-    s = write_matrices(o->out, names, ms, a, err);
+    s = write_matrices(o->out, names, ms, a, NULL, err);
     if (!s)
         printf("wink: %zu x %zu of %zu words; largest |stored norm - computed norm| %.3g\n", m.rows,
                m.cols, info.size, info.max_norm_error);
@@ -265,18 +268,8 @@ static int write_ann(const data_opts *o, qb_error *err) {
                     {src, lic, desc[1], bits},
                     {"qetbench data ann", lic, desc[2], 0},
                     {"qetbench data ann", lic, desc[3], 0}};
-    h5_writer w;
-    int open = !s && !(s = h5_writer_open(&w, o->out, err));
-    for (size_t i = 0; !s && names[i]; i++)
-        s = h5_writer_put(&w, names[i], ms[i], &a[i], err);
     if (!s)
-        s = h5_writer_string_attr(&w, "/", "distance", o->distance, err);
-    if (!s)
-        s = h5_writer_string_attr(&w, "/", "source", src, err);
-    if (open && s)
-        h5_writer_abort(&w);
-    else if (open)
-        s = h5_writer_commit(&w, err);
+        s = write_matrices(o->out, names, ms, a, o->distance, err);
     if (!s)
         printf("ann: /train %zu x %zu, /test %zu, /neighbors %zu per query (%s) -> %s\n",
                train.rows, train.cols, nt, k, o->distance, o->out);
